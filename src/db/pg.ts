@@ -1,0 +1,135 @@
+import pg from 'pg';
+import type { Db, Queryable, QueryResult } from './db.js';
+
+// int8 (bigserial ids, counts) as JS numbers, as PGlite returns them: ids stay far below 2^53.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+/**
+ * Real Postgres through a pg Pool. Connection errors on idle clients are expected when the
+ * server restarts: the pool drops the client and the next query reconnects.
+ */
+export async function openPg(url: string, opts: { max?: number } = {}): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 20, connectionTimeoutMillis: 5000 });
+  pool.on('error', () => undefined);
+  const client = await pool.connect();
+  client.release();
+  return new PgDb(pool, url);
+}
+
+class PgDb implements Db {
+  readonly kind = 'postgres' as const;
+  private listeners = new Map<string, Set<(payload: string) => void>>();
+  private listenClient: pg.Client | null = null;
+  private listenConnecting: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly url: string,
+  ) {}
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
+    const r = await this.pool.query(sql, params as unknown[]);
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+  }
+
+  async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn({
+        async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+          const r = await client.query(sql, params as unknown[]);
+          return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
+        },
+      });
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (err) {
+      // A broken connection must not go back to the pool.
+      const ok = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      client.release(ok ? undefined : true);
+      throw err;
+    }
+  }
+
+  async listen(channel: string, cb: (payload: string) => void): Promise<() => Promise<void>> {
+    let set = this.listeners.get(channel);
+    const fresh = !set;
+    if (!set) this.listeners.set(channel, (set = new Set()));
+    set.add(cb);
+    await this.ensureListenClient();
+    if (fresh && this.listenClient) await this.listenClient.query(`LISTEN ${quoteIdent(channel)}`);
+    return async () => {
+      set.delete(cb);
+      if (set.size === 0) {
+        this.listeners.delete(channel);
+        await this.listenClient?.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => undefined);
+      }
+    };
+  }
+
+  /** One dedicated connection for LISTEN; reconnects with backoff after a server restart. */
+  private ensureListenClient(): Promise<void> {
+    if (this.listenClient) return Promise.resolve();
+    if (this.listenConnecting) return this.listenConnecting;
+    this.listenConnecting = (async () => {
+      const client = new pg.Client({ connectionString: this.url });
+      client.on('notification', (n) => {
+        for (const cb of this.listeners.get(n.channel) ?? []) cb(n.payload ?? '');
+      });
+      client.on('error', () => this.dropListenClient(client));
+      client.on('end', () => this.dropListenClient(client));
+      await client.connect();
+      for (const ch of this.listeners.keys()) await client.query(`LISTEN ${quoteIdent(ch)}`);
+      this.listenClient = client;
+    })().finally(() => {
+      this.listenConnecting = null;
+    });
+    return this.listenConnecting;
+  }
+
+  private dropListenClient(client: pg.Client): void {
+    if (this.listenClient !== client) return;
+    this.listenClient = null;
+    client.end().catch(() => undefined);
+    if (this.closed || this.listeners.size === 0) return;
+    const retry = (delay: number) =>
+      setTimeout(() => {
+        if (this.closed) return;
+        this.ensureListenClient().catch(() => retry(Math.min(delay * 2, 5000)));
+      }, delay).unref();
+    retry(200);
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const c = this.listenClient;
+    this.listenClient = null;
+    await c?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+}
+
+function quoteIdent(s: string): string {
+  return `"${s.replace(/"/g, '""')}"`;
+}
+
+/** The URL with any password replaced, for error messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The single table of muster's error codes. Codes are stable: never renamed, never reused.
+ * A retired code stays here marked retired. docs/errors.md lists every code (a test enforces it).
+ *
+ * Exit codes by class (CLI): 1 runtime failure, 2 bad usage/input, 3 not found, 4 conflict.
+ */
+export type ErrorClass = 'runtime' | 'input' | 'notfound' | 'conflict' | 'auth' | 'unavailable';
+
+const CLASS: Record<ErrorClass, { http: number; exit: number }> = {
+  runtime: { http: 500, exit: 1 },
+  input: { http: 400, exit: 2 },
+  notfound: { http: 404, exit: 3 },
+  conflict: { http: 409, exit: 4 },
+  auth: { http: 401, exit: 2 },
+  unavailable: { http: 503, exit: 1 },
+};
+
+export const ERROR_CODES = {
+  CONFIG_INVALID: 'input',
+  CONFIG_UNREADABLE: 'runtime',
+  DB_UNREACHABLE: 'unavailable',
+  DB_LOCKED: 'conflict',
+  SCHEMA_TOO_NEW: 'runtime',
+  MAC_INVALID: 'input',
+  NAME_INVALID: 'input',
+  NODE_EXISTS: 'conflict',
+  NAME_TAKEN: 'conflict',
+  NAMES_EXHAUSTED: 'conflict',
+  NODE_NOT_FOUND: 'notfound',
+  GROUP_NOT_FOUND: 'notfound',
+  SET_KEY_INVALID: 'input',
+  SET_VALUE_INVALID: 'input',
+  PATTERN_INVALID: 'input',
+  PATTERN_TOO_LARGE: 'input',
+  REQUEST_INVALID: 'input',
+  AUTH_REQUIRED: 'auth',
+  DAEMON_UNREACHABLE: 'unavailable',
+  CONFIRMATION_REQUIRED: 'input',
+  STATE_INVALID: 'input',
+  INTERNAL: 'runtime',
+} as const satisfies Record<string, ErrorClass>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class MusterError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; details?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'MusterError';
+    this.code = code;
+    this.details = opts.details;
+  }
+  get httpStatus(): number {
+    return CLASS[ERROR_CODES[this.code]].http;
+  }
+  get exitCode(): number {
+    return CLASS[ERROR_CODES[this.code]].exit;
+  }
+}
+
+export function isMusterError(e: unknown): e is MusterError {
+  return e instanceof MusterError;
+}
+
+export function httpStatusOf(code: ErrorCode): number {
+  return CLASS[ERROR_CODES[code]].http;
+}
+
+export function exitCodeOf(code: ErrorCode): number {
+  return CLASS[ERROR_CODES[code]].exit;
+}
+
+export function isErrorCode(s: string): s is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, s);
+}
