@@ -26,7 +26,7 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
     out.push({ id: Number(m[1]), name: m[2]!, sql, breaking: sql.startsWith('--! breaking-change') });
   }
   out.forEach((m, i) => {
-    if (m.id !== i + 1) throw new Error(`migrations must be numbered 1..n without gaps; found ${m.id} at ${i + 1}`);
+    if (i > 0 && m.id === out[i - 1]!.id) throw new Error(`two migrations are numbered ${m.id}`);
   });
   return out;
 }
@@ -47,7 +47,7 @@ export async function migrate(db: Db, migrations?: Migration[]): Promise<number[
       ),
     );
   const have = await applied();
-  const newest = all.length;
+  const newest = Math.max(0, ...all.map((m) => m.id));
   const tooNew = [...have.values()].filter((r) => r.id > newest && r.breaking);
   if (tooNew.length > 0) {
     throw new MusterError(

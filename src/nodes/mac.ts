@@ -1,0 +1,50 @@
+import { MusterError } from '../errors.js';
+
+/**
+ * Parses a MAC address in any common spelling and returns it canonical: lower-case,
+ * colon-separated (`aa:bb:cc:dd:ee:ff`). Accepts `aa:bb:..`, `AA-BB-..`, `aabb.ccdd.eeff`,
+ * bare hex, the pxelinux/Perceus `01-aa-..` / `01:aa:..` form, and `%3A` (URL-encoded colons).
+ */
+export function parseMac(input: string): string {
+  const mac = tryParseMac(input);
+  if (mac === null) {
+    throw new MusterError(
+      'MAC_INVALID',
+      `'${printable(input)}' is not a MAC address; write it as aa:bb:cc:dd:ee:ff (also accepted: AA-BB-CC-DD-EE-FF, aabb.ccdd.eeff, aabbccddeeff, 01-aa-bb-cc-dd-ee-ff)`,
+    );
+  }
+  return mac;
+}
+
+export function tryParseMac(input: string): string | null {
+  let s = input.trim().replace(/%3a/gi, ':');
+  if (s.length > 40) return null;
+  let groups: string[] | null = null;
+  if (/^[0-9a-f]{12}$/i.test(s)) {
+    groups = s.match(/../g);
+  } else if (/^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/i.test(s)) {
+    groups = s.replace(/\./g, '').match(/../g);
+  } else {
+    // pxelinux / Perceus ARP-type prefix: 01-aa-bb-... or 01:aa:bb:...
+    if (/^01[:-]([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i.test(s)) s = s.slice(3);
+    const m = /^([0-9a-f]{1,2})([:-])([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})$/i.exec(s);
+    if (m) groups = [m[1]!, m[3]!, m[4]!, m[5]!, m[6]!, m[7]!].map((g) => g.padStart(2, '0'));
+  }
+  if (!groups || groups.length !== 6) return null;
+  return groups.join(':').toLowerCase();
+}
+
+/** `aa-bb-cc-dd-ee-ff`: iPXE's ${net0/mac:hexhyp}, pxelinux file names. */
+export function macHexhyp(mac: string): string {
+  return mac.replace(/:/g, '-');
+}
+
+/** The Perceus NodeID spelling: upper-case, colon-separated. */
+export function macNodeId(mac: string): string {
+  return mac.toUpperCase();
+}
+
+function printable(s: string): string {
+  const cut = s.length > 60 ? s.slice(0, 60) + '…' : s;
+  return cut.replace(/[^\x20-\x7e]/g, '?');
+}
