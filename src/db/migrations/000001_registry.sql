@@ -32,3 +32,11 @@ CREATE TABLE events (
 );
 CREATE INDEX events_at_idx ON events (at);
 CREATE INDEX events_node_idx ON events (node, id);
+
+-- Live view (`muster monitor`): a wake-up hint carrying the new event's id.
+CREATE FUNCTION muster_events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('muster_events', NEW.id::text);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER events_notify AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION muster_events_notify();

@@ -1,0 +1,114 @@
+import type { Db, Queryable } from '../db/index.js';
+import { sqlState, UNIQUE_VIOLATION } from '../db/index.js';
+import { MusterError } from '../errors.js';
+import { addEvents } from '../events/index.js';
+import { parseMac, macNodeId } from './mac.js';
+import { checkNodeName, formatName, lowestFree, nameNumber, parseTemplate } from './names.js';
+import { NODE_COLUMNS, toNode } from './row.js';
+import type { Node, NodeDefaults } from './types.js';
+
+export interface NewNode {
+  mac: string;
+  name?: string | undefined;
+}
+
+// Serializes name allocation across daemons sharing one Postgres (transaction-scoped: fine on PGlite).
+const NAMING_LOCK = 0x6e616d65;
+
+/**
+ * Adds nodes in one transaction: all or none. Names not given are the lowest free numbers of the
+ * template (gaps refilled, as Perceus). Never a duplicate MAC or name, even with concurrent adds.
+ */
+export async function addNodes(db: Db, input: NewNode[], defaults: NodeDefaults): Promise<Node[]> {
+  const items = input.map((n) => ({ mac: parseMac(n.mac), name: n.name === undefined ? undefined : checkNodeName(n.name) }));
+  const seenMac = new Map<string, number>();
+  const seenName = new Set<string>();
+  for (const it of items) {
+    if (seenMac.has(it.mac)) throw new MusterError('NODE_EXISTS', `NodeID '${macNodeId(it.mac)}' is listed twice`);
+    seenMac.set(it.mac, 1);
+    if (it.name !== undefined) {
+      if (seenName.has(it.name)) throw new MusterError('NAME_TAKEN', `node name '${it.name}' is listed twice`);
+      seenName.add(it.name);
+    }
+  }
+  if (items.length === 0) return [];
+  try {
+    const nodes = await db.tx(async (q) => {
+      await q.query('SELECT pg_advisory_xact_lock($1)', [NAMING_LOCK]);
+      await refuseExisting(q, items);
+      const names = await allocateNames(q, items, defaults);
+      const { rows } = await q.query(
+        `INSERT INTO nodes (mac, name, groupname, vnfs, enabled, debug)
+         SELECT m, n, $3, $4, $5, $6 FROM unnest($1::macaddr[], $2::text[]) AS t(m, n)
+         RETURNING ${NODE_COLUMNS}`,
+        [items.map((i) => i.mac), names, defaults.group, defaults.vnfs, defaults.enabled, defaults.debug],
+      );
+      const added = rows.map(toNode);
+      await addEvents(
+        q,
+        added.map((n) => ({ kind: 'node.added', node: n.name, mac: n.mac, message: `node '${n.name}' added (${macNodeId(n.mac)})` })),
+      );
+      return added;
+    });
+    const order = new Map(items.map((it, i) => [it.mac, i]));
+    return nodes.sort((a, b) => order.get(a.mac)! - order.get(b.mac)!);
+  } catch (err) {
+    if (sqlState(err) === UNIQUE_VIOLATION) {
+      // Only reachable if someone bypasses the naming lock (e.g. a manual INSERT): still never a duplicate.
+      throw new MusterError('NODE_EXISTS', `node already exists: ${(err as Error).message}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+export async function addNode(db: Db, input: NewNode, defaults: NodeDefaults): Promise<Node> {
+  const [node] = await addNodes(db, [input], defaults);
+  return node!;
+}
+
+async function refuseExisting(q: Queryable, items: { mac: string; name?: string | undefined }[]): Promise<void> {
+  const { rows } = await q.query<{ mac: string; name: string }>(
+    `SELECT mac::text AS mac, name FROM nodes WHERE mac = ANY($1::macaddr[]) ORDER BY name LIMIT 5`,
+    [items.map((i) => i.mac)],
+  );
+  if (rows.length > 0) {
+    const r = rows[0]!;
+    throw new MusterError('NODE_EXISTS', `NodeID '${macNodeId(r.mac)}' already exists as node '${r.name}'; node not added`);
+  }
+  const given = items.flatMap((i) => (i.name === undefined ? [] : [i.name]));
+  if (given.length === 0) return;
+  const taken = await q.query<{ name: string; mac: string }>(
+    `SELECT name, mac::text AS mac FROM nodes WHERE name = ANY($1::text[]) ORDER BY name LIMIT 5`,
+    [given],
+  );
+  if (taken.rows.length > 0) {
+    const r = taken.rows[0]!;
+    throw new MusterError('NAME_TAKEN', `node name '${r.name}' is already used by ${macNodeId(r.mac)}; node not added`);
+  }
+}
+
+async function allocateNames(q: Queryable, items: { name?: string | undefined }[], d: NodeDefaults): Promise<string[]> {
+  const wanted = items.filter((i) => i.name === undefined).length;
+  if (wanted === 0) return items.map((i) => i.name!);
+  const t = parseTemplate(d.nameTemplate);
+  const like = escapeLike(t.prefix) + '%' + escapeLike(t.suffix);
+  const { rows } = await q.query<{ name: string }>(`SELECT name FROM nodes WHERE name LIKE $1`, [like]);
+  const used = new Set<number>();
+  for (const r of rows) {
+    const n = nameNumber(t, r.name);
+    if (n !== null) used.add(n);
+  }
+  // Names given explicitly in this batch are taken too.
+  for (const i of items) if (i.name !== undefined) {
+    const n = nameNumber(t, i.name);
+    if (n !== null) used.add(n);
+  }
+  const last = d.totalNodes !== undefined ? d.firstNode + d.totalNodes - 1 : d.firstNode + 10 ** t.width - 1;
+  const free = lowestFree(used, d.firstNode, last, wanted);
+  let k = 0;
+  return items.map((i) => i.name ?? formatName(t, free[k++]!));
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}

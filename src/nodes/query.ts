@@ -1,0 +1,34 @@
+import type { Queryable } from '../db/index.js';
+import { NODE_COLUMNS, toNode } from './row.js';
+import type { Node } from './types.js';
+
+export async function getNodeByMac(db: Queryable, mac: string): Promise<Node | null> {
+  const { rows } = await db.query(`SELECT ${NODE_COLUMNS} FROM nodes WHERE mac = $1::macaddr`, [mac]);
+  return rows[0] === undefined ? null : toNode(rows[0]);
+}
+
+export async function getNodeByName(db: Queryable, name: string): Promise<Node | null> {
+  const { rows } = await db.query(`SELECT ${NODE_COLUMNS} FROM nodes WHERE name = $1`, [name]);
+  return rows[0] === undefined ? null : toNode(rows[0]);
+}
+
+/** Records a node's contact: the state it asked for, the address it came from, now. */
+export async function recordContact(db: Queryable, mac: string, c: { status: string; ipaddr: string | null }): Promise<void> {
+  await db.query(`UPDATE nodes SET status = $2, ipaddr = coalesce($3::inet, ipaddr), lastcontact = now() WHERE mac = $1::macaddr`, [
+    mac,
+    c.status,
+    c.ipaddr,
+  ]);
+}
+
+export interface GroupCount {
+  group: string;
+  nodes: number;
+}
+
+export async function listGroups(db: Queryable): Promise<GroupCount[]> {
+  const { rows } = await db.query<GroupCount>(
+    `SELECT groupname AS "group", count(*)::int AS nodes FROM nodes GROUP BY groupname ORDER BY groupname`,
+  );
+  return rows;
+}

@@ -1,0 +1,58 @@
+import type { Queryable } from '../db/index.js';
+import { expand, globToRegExp, isGlob, naturalCompare } from '../hostlist/index.js';
+import { parseMac } from './mac.js';
+import { NODE_COLUMNS, toNode } from './row.js';
+import type { Node } from './types.js';
+
+export interface Selection {
+  nodes: Node[];
+  /** Exact names (or NodeIDs) asked for that do not exist, and globs that matched nothing. */
+  missing: string[];
+}
+
+/**
+ * Resolves node arguments as Perceus admins type them: exact names, ranges (`n00[00-63]`, every
+ * bracket group expands), globs (`n00*`, `n0?1`, all other characters literal), both combined,
+ * or NodeIDs with `byMac`. Result de-duplicated and naturally sorted (n2 before n10).
+ */
+export async function selectNodes(db: Queryable, patterns: string[], opts: { byMac?: boolean } = {}): Promise<Selection> {
+  if (opts.byMac) return selectByMac(db, patterns);
+  const exact = new Set<string>();
+  const globs: string[] = [];
+  for (const p of patterns) {
+    for (const name of expand(p)) (isGlob(name) ? globs.push(name) : exact.add(name));
+  }
+  const { rows } = await db.query(
+    `SELECT ${NODE_COLUMNS} FROM nodes WHERE name = ANY($1::text[]) OR name LIKE ANY($2::text[])`,
+    [[...exact], globs.map(globToLike)],
+  );
+  const nodes = rows.map(toNode).sort((a, b) => naturalCompare(a.name, b.name));
+  const found = new Set(nodes.map((n) => n.name));
+  const missing = [...exact].filter((n) => !found.has(n)).sort(naturalCompare);
+  for (const g of globs) {
+    const re = globToRegExp(g);
+    if (!nodes.some((n) => re.test(n.name))) missing.push(g);
+  }
+  return { nodes, missing };
+}
+
+async function selectByMac(db: Queryable, ids: string[]): Promise<Selection> {
+  const macs = [...new Set(ids.map(parseMac))];
+  const { rows } = await db.query(`SELECT ${NODE_COLUMNS} FROM nodes WHERE mac = ANY($1::macaddr[])`, [macs]);
+  const nodes = rows.map(toNode).sort((a, b) => naturalCompare(a.name, b.name));
+  const found = new Set(nodes.map((n) => n.mac));
+  return { nodes, missing: macs.filter((m) => !found.has(m)).map((m) => m.toUpperCase()) };
+}
+
+/** Nodes whose group is one of `groups` (exact names, as Perceus's group verbs). */
+export async function selectGroups(db: Queryable, groups: string[]): Promise<Selection> {
+  const { rows } = await db.query(`SELECT ${NODE_COLUMNS} FROM nodes WHERE groupname = ANY($1::text[])`, [groups]);
+  const nodes = rows.map(toNode).sort((a, b) => naturalCompare(a.group, b.group) || naturalCompare(a.name, b.name));
+  const found = new Set(nodes.map((n) => n.group));
+  return { nodes, missing: groups.filter((g) => !found.has(g)) };
+}
+
+/** SQL LIKE for a shell glob: `*` → `%`, `?` → `_`, everything else literal. */
+function globToLike(glob: string): string {
+  return glob.replace(/[\\%_*?]/g, (c) => (c === '*' ? '%' : c === '?' ? '_' : '\\' + c));
+}
