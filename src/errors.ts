@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   CONFIRMATION_REQUIRED: 'input',
   STATE_INVALID: 'input',
   INTERNAL: 'runtime',
+  TFTP_ROOT_INVALID: 'runtime',
+  TFTP_LISTEN_FAILED: 'runtime',
 } as const satisfies Record<string, ErrorClass>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
