@@ -1,0 +1,57 @@
+import { MusterError } from '../errors.js';
+import { groupValues, parsePattern, type Operand } from './parse.js';
+
+export const DEFAULT_EXPAND_LIMIT = 1_000_000;
+
+export interface ExpandOptions {
+  /** Most names one pattern may produce (default 1,000,000), checked before any is made. */
+  limit?: number;
+}
+
+/**
+ * Every name a pattern describes, in the order written (bracket groups vary rightmost-fastest,
+ * like nested loops from left to right), without repeats. Glob characters `*` and `?` are kept
+ * as they are: a result that contains one is a glob for the caller to match.
+ * Throws PATTERN_INVALID for bad syntax and PATTERN_TOO_LARGE past the limit.
+ */
+export function expand(pattern: string, opts: ExpandOptions = {}): string[] {
+  const limit = opts.limit ?? DEFAULT_EXPAND_LIMIT;
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new RangeError(`expand: limit must be a positive integer, got ${String(opts.limit)}`);
+  }
+  const operands = parsePattern(pattern);
+  const total = operands.reduce((n, o) => n + o.count, 0);
+  if (total > limit) {
+    throw new MusterError('PATTERN_TOO_LARGE',
+      `pattern ${JSON.stringify(pattern)} names ${total.toLocaleString('en-US')} nodes, more than the limit of ` +
+        `${limit.toLocaleString('en-US')}; narrow the ranges or split the work into several patterns`);
+  }
+  if (operands.length === 1 && groupsIn(operands[0]!) <= 1) {
+    // A single group is already free of repeats (groupValues removes them), so skip the set.
+    return namesOf(operands[0]!);
+  }
+  // Several operands may overlap, and neighbouring groups can collide (n[1,11]1[1,11]).
+  const seen = new Set<string>();
+  for (const o of operands) for (const name of namesOf(o)) seen.add(name);
+  return [...seen];
+}
+
+function groupsIn(o: Operand): number {
+  return o.segments.filter((s) => s.kind === 'group').length;
+}
+
+function namesOf(o: Operand): string[] {
+  let names = [''];
+  for (const s of o.segments) {
+    if (s.kind === 'text') {
+      names = names.map((n) => n + s.text);
+    } else {
+      const values = groupValues(s.items);
+      const next: string[] = new Array(names.length * values.length);
+      let k = 0;
+      for (const n of names) for (const v of values) next[k++] = n + v;
+      names = next;
+    }
+  }
+  return names;
+}
