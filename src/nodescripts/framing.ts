@@ -1,0 +1,35 @@
+/** Framing lines of the Perceus wire protocol (reference perceus.md §1.2); all are shell comments. */
+export const BANNER = '# PERCEUSD START\n';
+export const NODESCRIPT_START = '# NODESCRIPT START\n';
+export const NODESCRIPT_END = '# NODESCRIPT END\n';
+export const PROVISIOND_END = '# PROVISIOND END\n';
+/** Sent while a script renders: Perceus's client gives up after 5 s of silence. */
+export const KEEPALIVE = '#\n';
+
+export function framed(body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(NODESCRIPT_START), body, Buffer.from(NODESCRIPT_END)]);
+}
+
+/** A word the shell reads back verbatim. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The short script a node gets instead of a half one: it says why and fails. */
+export function errorScript(reason: string): Buffer {
+  const printable = reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 500);
+  return framed(Buffer.from(`echo ${shellQuote(`muster: ${printable}`)} >&2\nexit 1\n`));
+}
+
+/**
+ * Calls `tick` every `everyMs` until `work` settles, so a slow render keeps the connection
+ * alive with comment lines. Returns work's result.
+ */
+export async function withKeepalive<T>(work: Promise<T>, everyMs: number, tick: () => void): Promise<T> {
+  const timer = setInterval(tick, everyMs);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,161 @@
+import { createServer, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { arpLookup } from './arp.js';
+import { BANNER, errorScript, KEEPALIVE, PROVISIOND_END, withKeepalive } from './framing.js';
+import type { NodescriptService } from './service.js';
+import { parseWireRequest } from './wire.js';
+
+export interface ProvisiondServerOptions {
+  service: NodescriptService;
+  log: Logger;
+  port: number;
+  host?: string;
+  /** longest request line accepted, newline included */
+  lineLimit?: number;
+  /** a whole line must arrive within this after accept */
+  readTimeoutMs?: number;
+  /** `#` lines at this interval while a script renders (Perceus's client gives up after 5 s) */
+  keepaliveMs?: number;
+  /** a connection with no traffic either way for this long is dropped (a node that stops reading) */
+  idleTimeoutMs?: number;
+  maxConnections?: number;
+  /** ARP table used when a request has no nodeid= (tests point it elsewhere) */
+  arpTable?: string;
+}
+
+export interface ProvisiondServer {
+  port: number;
+  counters: { connections: number; requests: number; invalid: number };
+  close(): Promise<void>;
+}
+
+/**
+ * The Perceus wire protocol on TCP (default port 987), byte-compatible on the wire (reference
+ * perceus.md §1): banner on accept, one request line, framed script, `# PROVISIOND END`, close.
+ * Unlike perceusd it reads a whole line with a length limit and a deadline, and every
+ * connection gets an answer and a close. Handlers never throw.
+ */
+export async function startProvisiondServer(opts: ProvisiondServerOptions): Promise<ProvisiondServer> {
+  const lineLimit = opts.lineLimit ?? 4096;
+  const readTimeoutMs = opts.readTimeoutMs ?? 5000;
+  const keepaliveMs = opts.keepaliveMs ?? 1000;
+  const idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
+  const log = opts.log;
+  const counters = { connections: 0, requests: 0, invalid: 0 };
+  const sockets = new Set<Socket>();
+
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    counters.connections++;
+    sockets.add(socket);
+    const peer = socket.remoteAddress ?? null;
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', (err) => log.debug({ err, peer }, 'provisiond connection error'));
+    socket.setTimeout(idleTimeoutMs, () => socket.destroy());
+    socket.write(BANNER);
+
+    let chunks: Buffer[] = [];
+    let size = 0;
+    let handled = false;
+    const finishWith = (payload: Buffer | string): void => {
+      if (!socket.destroyed) socket.end(Buffer.concat([Buffer.from(payload), Buffer.from(PROVISIOND_END)]));
+    };
+    const refuse = (reason: string): void => {
+      counters.invalid++;
+      log.debug({ peer, reason }, 'provisiond request refused');
+      finishWith(errorScript(reason));
+    };
+    const take = (line: string): void => {
+      handled = true;
+      clearTimeout(deadline);
+      chunks = [];
+      socket.removeListener('data', onData);
+      socket.resume(); // anything more the client sends is read and dropped, never parsed
+      void answer(line.replace(/\r$/, '')).catch((err) => {
+        log.error({ err, peer }, 'provisiond request failed');
+        finishWith(errorScript('internal error; see the master log'));
+      });
+    };
+    const onData = (chunk: Buffer): void => {
+      const nl = chunk.indexOf(0x0a);
+      if (nl >= 0 && size + nl < lineLimit) {
+        take(Buffer.concat([...chunks, chunk.subarray(0, nl)]).toString('latin1'));
+        return;
+      }
+      size += chunk.length;
+      if (size >= lineLimit) {
+        handled = true;
+        clearTimeout(deadline);
+        socket.removeListener('data', onData);
+        socket.resume();
+        refuse(`request line longer than ${lineLimit} bytes`);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const deadline = setTimeout(() => {
+      if (handled) return;
+      handled = true;
+      socket.removeListener('data', onData);
+      socket.resume();
+      refuse(size === 0 ? `no request within ${readTimeoutMs} ms` : `no end of line within ${readTimeoutMs} ms`);
+    }, readTimeoutMs);
+    socket.on('data', onData);
+    socket.on('end', () => {
+      // The client closed its side: what it sent is the whole request.
+      if (handled) return;
+      if (size > 0) take(Buffer.concat(chunks).toString('latin1'));
+      else {
+        handled = true;
+        clearTimeout(deadline);
+        refuse('no request');
+      }
+    });
+
+    const answer = async (line: string): Promise<void> => {
+      counters.requests++;
+      const req = parseWireRequest(line);
+      switch (req.kind) {
+        case 'invalid':
+          return refuse(req.reason);
+        case 'ping':
+          return finishWith(req.reply + '\n');
+        case 'log':
+          await opts.service.nodeLog(req.mac ?? (await arpLookup(peer, opts.arpTable)), peer, req.message);
+          if (!socket.destroyed) socket.end();
+          return;
+        case 'state': {
+          const mac = req.mac ?? (await arpLookup(peer, opts.arpTable));
+          if (mac === null) return refuse(`could not resolve the node's ID from ${peer ?? 'its address'}; send nodeid=<MAC>`);
+          const reply = await withKeepalive(
+            opts.service.provide({ state: req.state, mac, nodename: req.nodename, ip: peer, proto: '987' }),
+            keepaliveMs,
+            () => socket.write(KEEPALIVE),
+          );
+          return finishWith(reply.script);
+        }
+      }
+    };
+  });
+  server.maxConnections = opts.maxConnections ?? 4096;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: opts.port, host: opts.host, backlog: 1024 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err) => log.error({ err }, 'provisiond server error'));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  log.info({ port }, 'provisiond (Perceus wire protocol) listening');
+  return {
+    port,
+    counters,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,135 @@
+import type { Logger } from 'pino';
+import type { Db } from '../db/index.js';
+import { isMusterError, MusterError, type ErrorCode } from '../errors.js';
+import { addEvent, type NewEvent } from '../events/index.js';
+import { addNode, getNodeByMac, macNodeId, recordContact, type Node, type NodeDefaults } from '../nodes/index.js';
+import { plainAddress } from './env.js';
+import { FairLimiter } from './fair-limiter.js';
+import { errorScript, framed } from './framing.js';
+import { renderNodescript, type Rendered, type RenderOptions } from './render.js';
+
+export interface NodescriptServiceOptions {
+  db: Db;
+  log: Logger;
+  render: Omit<RenderOptions, 'log'>;
+  /** global cap on concurrently rendering requests (each runs its modules one at a time) */
+  concurrency: number;
+  /** values for nodes auto-added on `init` */
+  defaults: NodeDefaults;
+  /**
+   * The one hook for shell text appended to a rendered script, e.g. the jig queue's node tasks
+   * on `ready`: `(node, state) => state === 'ready' ? takeNodeTasks(db, node.mac) : ''`.
+   */
+  appendForState?: (node: Node, state: string) => Promise<string>;
+}
+
+export interface ScriptRequest {
+  state: string;
+  /** canonical MAC */
+  mac: string;
+  nodename?: string | undefined;
+  /** the peer address the request came from */
+  ip: string | null;
+  proto: 'http' | '987';
+}
+
+export interface ScriptReply {
+  ok: boolean;
+  /** framed `# NODESCRIPT START` … `# NODESCRIPT END`; a short failing script when !ok */
+  script: Buffer;
+  code?: ErrorCode;
+  reason?: string;
+  node?: string;
+  ms: number;
+}
+
+/**
+ * Answers a node's request for a state, whatever the transport: finds (or on `init` adds) the
+ * node, records the contact, renders under the global cap (identical concurrent requests from
+ * one node share one render) and always returns a script — never throws.
+ */
+export class NodescriptService {
+  readonly limiter: FairLimiter;
+  private readonly inflight = new Map<string, Promise<Rendered>>();
+  private readonly log: Logger;
+
+  constructor(private readonly opts: NodescriptServiceOptions) {
+    this.limiter = new FairLimiter(opts.concurrency);
+    this.log = opts.log;
+  }
+
+  async provide(req: ScriptRequest): Promise<ScriptReply> {
+    const started = performance.now();
+    const ms = (): number => Math.round((performance.now() - started) * 1000) / 1000;
+    let node: Node | null = null;
+    try {
+      node = await this.findOrAdd(req);
+      await recordContact(this.opts.db, req.mac, { status: req.state, ipaddr: plainAddress(req.ip) || null });
+      await this.event({ kind: 'nodescript.request', node: node.name, mac: req.mac, message: `${node.name} asks for ${req.state} over ${req.proto}`, data: { state: req.state, proto: req.proto, ip: plainAddress(req.ip) } });
+      const rendered = await this.coalesced(node, req);
+      for (const f of rendered.failures) {
+        await this.event({ kind: 'module.failed', level: 'warn', node: node.name, mac: req.mac, message: `module ${f.module} exited ${f.exitCode} for ${node.name} (${req.state}); its output was used`, data: { state: req.state, module: f.module, exitCode: f.exitCode } });
+      }
+      const extra = this.opts.appendForState ? await this.opts.appendForState(node, req.state) : '';
+      const script = framed(extra === '' ? rendered.body : Buffer.concat([rendered.body, Buffer.from(extra.endsWith('\n') ? extra : extra + '\n')]));
+      const took = ms();
+      await this.event({ kind: 'nodescript.done', node: node.name, mac: req.mac, message: `${node.name} provisioned ${req.state} in ${took.toFixed(1)} ms (${rendered.modules} modules)`, data: { state: req.state, proto: req.proto, ms: took, modules: rendered.modules, bytes: script.length } });
+      return { ok: true, script, node: node.name, ms: took };
+    } catch (err) {
+      const code: ErrorCode = isMusterError(err) ? err.code : 'INTERNAL';
+      const reason = isMusterError(err) ? err.message : 'internal error rendering the nodescript; see the master log';
+      if (!isMusterError(err)) this.log.error({ err, mac: req.mac, state: req.state }, 'nodescript failed');
+      const kind = code === 'MODULE_TIMEOUT' ? 'module.timeout' : 'nodescript.failed';
+      await this.event({ kind, level: 'error', node: node?.name ?? null, mac: req.mac, message: `${node?.name ?? macNodeId(req.mac)} (${req.state}): ${reason}`, data: { state: req.state, proto: req.proto, code, ms: ms() } });
+      return { ok: false, script: errorScript(reason), code, reason, ms: ms(), ...(node ? { node: node.name } : {}) };
+    }
+  }
+
+  /** `log <msg>` from a node (Perceus's "Message from <host>"): to the log and the event stream. */
+  async nodeLog(mac: string | null, ip: string | null, message: string): Promise<void> {
+    const node = mac ? await getNodeByMac(this.opts.db, mac).catch(() => null) : null;
+    const who = node?.name ?? (mac ? macNodeId(mac) : plainAddress(ip) || 'unknown');
+    this.log.info({ node: node?.name, mac, ip }, `message from ${who}: ${message}`);
+    await this.event({ kind: 'node.log', node: node?.name ?? null, mac, message: `message from ${who}: ${message}`, data: { ip: plainAddress(ip) } });
+  }
+
+  private async findOrAdd(req: ScriptRequest): Promise<Node> {
+    const found = await getNodeByMac(this.opts.db, req.mac);
+    if (found) return found;
+    const id = macNodeId(req.mac);
+    if (req.state !== 'init') {
+      throw new MusterError('NODE_NOT_FOUND', `node ${id} is not registered; nodes are added when they ask for init, or add it with 'muster node add ${id}'`);
+    }
+    try {
+      return await addNode(this.opts.db, { mac: req.mac, name: req.nodename }, this.opts.defaults);
+    } catch (err) {
+      // Two first requests raced: the other one added it.
+      if (isMusterError(err) && err.code === 'NODE_EXISTS') {
+        const again = await getNodeByMac(this.opts.db, req.mac);
+        if (again) return again;
+      }
+      const why = isMusterError(err) ? err.message : String(err);
+      throw new MusterError(isMusterError(err) ? err.code : 'INTERNAL', `could not add node ${id} to the registry: ${why}`, { cause: err });
+    }
+  }
+
+  private coalesced(node: Node, req: ScriptRequest): Promise<Rendered> {
+    const key = `${req.mac}|${req.state}`;
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const p = this.limiter
+      .run(req.mac, () => renderNodescript({ state: req.state, node, ipaddr: req.ip }, { ...this.opts.render, log: this.log }))
+      .finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  /** Events are the record, but a failing insert must not cost the node its script. */
+  async event(e: NewEvent): Promise<void> {
+    try {
+      await addEvent(this.opts.db, e);
+    } catch (err) {
+      this.log.error({ err, kind: e.kind }, 'could not record event');
+    }
+  }
+}
