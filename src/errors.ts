@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   INTERNAL: 'runtime',
   TFTP_ROOT_INVALID: 'runtime',
   TFTP_LISTEN_FAILED: 'runtime',
+  DHCP_LISTEN_FAILED: 'runtime',
 } as const satisfies Record<string, ErrorClass>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
