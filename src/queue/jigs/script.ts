@@ -1,0 +1,72 @@
+import { access, constants } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { execa } from 'execa';
+import { z } from 'zod';
+import { jobArgEnv, perceusEnv } from './perceus-env.js';
+import { ARG_KEY, JigFatalError, type Jig } from './types.js';
+
+// SIGTERM first so a script can clean up; SIGKILL after this long.
+const KILL_GRACE_MS = 2000;
+
+const ScriptArgs = z
+  .object({
+    run: z
+      .string()
+      .min(1)
+      .refine((p) => isAbsolute(p) || !p.split('/').includes('..'), {
+        message: 'a relative path must stay inside statedir/jigs (no ".." segments)',
+      }),
+  })
+  .catchall(z.string())
+  .refine((a) => Object.keys(a).every((k) => ARG_KEY.test(k)), { message: 'arg names are letters, digits and _' });
+type ScriptArgs = z.infer<typeof ScriptArgs>;
+
+/** Runs an executable on the master for the node, in its own process group. Exit 0 = success. */
+export const scriptJig: Jig<ScriptArgs> = {
+  name: 'script',
+  summary: 'run an executable on the master (--arg run=<path>, relative to statedir/jigs/)',
+  args: ScriptArgs,
+  defaultTimeoutSeconds: 3600,
+  async run({ db, job, args, signal, log, ctx }) {
+    const jigsDir = join(ctx.statedir, 'jigs');
+    const path = isAbsolute(args.run) ? args.run : join(jigsDir, args.run);
+    try {
+      await access(path, constants.X_OK);
+    } catch {
+      throw new JigFatalError(`script ${path} does not exist or is not executable`);
+    }
+    const env = { ...(await perceusEnv(db, job.node, ctx)), ...jobArgEnv(args) };
+    const child = execa(path, [], {
+      env, extendEnv: false, cwd: jigsDir, detached: true, stdin: 'ignore', all: true, buffer: false, reject: false,
+    });
+    const pid = child.pid;
+    child.all?.on('data', (chunk: Buffer | string) => log.append(String(chunk)));
+    let killTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      killGroup(pid, 'SIGTERM');
+      killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    // Whatever the script left running in its group dies with it, which also closes the pipes.
+    child.once('exit', () => killGroup(pid, 'SIGKILL'));
+    try {
+      const r = await child;
+      if (r.exitCode === 0) return { kind: 'succeeded', result: { exitCode: 0 } };
+      const how = r.signal ? `was killed by ${r.signal}` : `exited with status ${r.exitCode ?? 'unknown'}`;
+      return { kind: 'failed', error: `script ${args.run} ${how}` };
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      clearTimeout(killTimer);
+    }
+  },
+};
+
+function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // the group is gone already
+  }
+}

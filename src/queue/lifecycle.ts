@@ -1,0 +1,81 @@
+import type { Queryable } from '../db/index.js';
+import { sqlState, UNIQUE_VIOLATION } from '../db/index.js';
+import { SQL } from './sql.js';
+import { ClaimedJobSchema, type ClaimedJob, type Outcome } from './types.js';
+
+/**
+ * The worker side of a job's life: claim, lease renewal, finish, reaping. Each is one statement
+ * (the per-node lock and the ready hand-on live inside muster_finish_job).
+ */
+
+/** The oldest claimable job with a free slot, or null. */
+export async function claimJob(db: Queryable, owner: string, leaseSeconds: number): Promise<ClaimedJob | null> {
+  try {
+    const { rows } = await db.query(SQL.claim, [owner, leaseSeconds]);
+    return rows[0] ? ClaimedJobSchema.parse(rows[0]) : null;
+  } catch (err) {
+    // The one-running-per-node index refused: cannot happen while the ready marker holds, and
+    // if it ever does the database kept the rule; nothing was claimed.
+    if (sqlState(err) === UNIQUE_VIOLATION) return null;
+    throw err;
+  }
+}
+
+/** Ends one attempt; null when this owner no longer holds the job (fenced out, nothing changed). */
+export async function finishJob(
+  db: Queryable,
+  id: number,
+  owner: string,
+  outcome: Outcome,
+  log: string | null,
+  retryMs = 0,
+): Promise<string | null> {
+  const error = 'error' in outcome ? outcome.error : null;
+  const result = outcome.kind === 'succeeded' && outcome.result !== undefined ? JSON.stringify(outcome.result) : null;
+  const delay = outcome.kind === 'snooze' ? outcome.afterMs : retryMs;
+  const { rows } = await db.query<{ state: string | null }>(
+    `SELECT muster_finish_job($1, $2, $3, $4, $5::jsonb, $6, $7) AS state`,
+    [id, owner, outcome.kind, error, result, log, Math.round(delay)],
+  );
+  return rows[0]?.state ?? null;
+}
+
+/** Renews this owner's leases; returns the ids still held and those asked to cancel. */
+export async function renewLeases(
+  db: Queryable,
+  owner: string,
+  ids: number[],
+  leaseSeconds: number,
+): Promise<{ held: Set<number>; cancel: Set<number> }> {
+  const { rows } = await db.query<{ id: number; cancel_requested: boolean }>(SQL.renew, [ids, owner, leaseSeconds]);
+  return {
+    held: new Set(rows.map((r) => r.id)),
+    cancel: new Set(rows.filter((r) => r.cancel_requested).map((r) => r.id)),
+  };
+}
+
+/**
+ * Takes back running jobs whose lease expired: queued again with the attempt counted, or failed
+ * when out of attempts, each exactly once however many daemons reap at the same time.
+ */
+export async function reapExpired(db: Queryable, retryMs: (attempt: number) => number): Promise<number> {
+  const { rows } = await db.query<{ id: number; locked_by: string; attempts: number }>(SQL.expired);
+  let reaped = 0;
+  for (const r of rows) {
+    const error =
+      r.locked_by === 'node'
+        ? 'the node did not report the task before its deadline'
+        : `lease expired: daemon ${r.locked_by} stopped renewing it (crashed or cut off)`;
+    const { rows: done } = await db.query<{ state: string | null }>(
+      `SELECT muster_finish_job($1, NULL, 'expired', $2, NULL, NULL, $3) AS state`,
+      [r.id, error, Math.round(retryMs(r.attempts))],
+    );
+    if (done[0]?.state) reaped += 1;
+  }
+  return reaped;
+}
+
+/** Sets the global cap (number of slots). */
+export async function setSlots(db: Queryable, cap: number): Promise<void> {
+  await db.query(`SELECT muster_set_job_slots($1)`, [cap]);
+}

@@ -1,0 +1,38 @@
+import type { Db, Queryable } from '../../src/db/index.js';
+
+/** A MAC for node number i (02:00:… locally administered). */
+export function macOf(i: number): string {
+  const hex = i.toString(16).padStart(8, '0');
+  return `02:00:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}:${hex.slice(6, 8)}`;
+}
+
+/** Registers nodes n0000.. directly in the table (the registry code is not under test here). */
+export async function addNodes(db: Queryable, count: number, from = 0): Promise<string[]> {
+  const macs = Array.from({ length: count }, (_, i) => macOf(from + i));
+  const names = macs.map((_, i) => `n${String(from + i).padStart(4, '0')}`);
+  await db.query(`INSERT INTO nodes (mac, name) SELECT * FROM unnest($1::macaddr[], $2::text[])`, [macs, names]);
+  return macs;
+}
+
+export async function jobStates(db: Queryable, ids: number[]): Promise<string[]> {
+  const { rows } = await db.query<{ id: number; state: string }>(`SELECT id, state FROM jobs WHERE id = ANY($1::bigint[])`, [ids]);
+  const by = new Map(rows.map((r) => [r.id, r.state]));
+  return ids.map((id) => by.get(id) ?? 'missing');
+}
+
+/** Polls until cond() holds or the time is up (then throws with the last value). */
+export async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  let v = await fn();
+  while (!ok(v)) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 25));
+    v = await fn();
+  }
+  return v;
+}
+
+export async function eventsOf(db: Db, jobId: number): Promise<string[]> {
+  const { rows } = await db.query<{ kind: string }>(`SELECT kind FROM events WHERE (data->>'job')::bigint = $1 ORDER BY id`, [jobId]);
+  return rows.map((r) => r.kind);
+}
