@@ -125,7 +125,7 @@ export async function startProvisiondServer(opts: ProvisiondServerOptions): Prom
           return;
         case 'state': {
           const mac = req.mac ?? (await arpLookup(peer, opts.arpTable));
-          if (mac === null) return refuse(`could not resolve the node's ID from ${peer ?? 'its address'}; send nodeid=<MAC>`);
+          if (mac === null) return refuse(`no NodeID for ${peer ?? 'this peer'} (not in the ARP table); send nodeid=<MAC>`);
           const reply = await withKeepalive(
             opts.service.provide({ state: req.state, mac, nodename: req.nodename, ip: peer, proto: '987' }),
             keepaliveMs,

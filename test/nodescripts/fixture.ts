@@ -1,4 +1,5 @@
 /** A statedir with modules written by the test, a fresh database and a NodescriptService. */
+import { connect } from 'node:net';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { silentLogger } from '../../src/log.js';
@@ -44,4 +45,26 @@ export async function fixture(kind: Backend, over: Partial<NodescriptServiceOpti
     ...over,
   });
   return { ...t, service };
+}
+
+/** Sends `payload` to a TCP port and collects everything until the server closes (or `timeoutMs`). */
+export function talk(port: number, payload: Buffer | string | null, opts: { half?: boolean; timeoutMs?: number } = {}): Promise<{ text: string; closed: boolean; ms: number }> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const sock = connect({ port, host: '127.0.0.1' });
+    const chunks: Buffer[] = [];
+    const done = (closed: boolean): void => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ text: Buffer.concat(chunks).toString('latin1'), closed, ms: Date.now() - started });
+    };
+    const timer = setTimeout(() => done(false), opts.timeoutMs ?? 10_000);
+    sock.on('data', (c) => chunks.push(c));
+    sock.on('end', () => done(true));
+    sock.on('error', () => done(true));
+    sock.on('connect', () => {
+      if (payload !== null) sock.write(payload);
+      if (opts.half) sock.end();
+    });
+  });
 }
