@@ -1,6 +1,7 @@
 import { open, readFile, unlink, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MusterError } from '../errors.js';
+import { isProcessAlive } from '../pid.js';
 
 export interface Lock {
   release(): Promise<void>;
@@ -27,7 +28,7 @@ export async function acquireLock(dataDir: string): Promise<Lock> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = await readPid(path);
-      if (holder !== null && holder !== process.pid && isAlive(holder)) {
+      if (holder !== null && holder !== process.pid && isProcessAlive(holder)) {
         throw new MusterError(
           'DB_LOCKED',
           `embedded database ${dataDir} is in use by process ${holder} (lock ${path}); ` +
@@ -50,14 +51,5 @@ async function readPid(path: string): Promise<number | null> {
     return Number.isInteger(n) && n > 0 ? n : null;
   } catch {
     return null;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,0 +1,56 @@
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { configValue, describeConfig } from '../config/index.js';
+import type { PluginOpts } from './deps.js';
+
+const ConfigOut = z.object({ config: z.array(z.tuple([z.string(), z.string()])) });
+const SystemOut = z.object({
+  version: z.string(),
+  pid: z.number().int(),
+  host: z.string(),
+  node: z.string(),
+  statedir: z.string(),
+  database: z.enum(['pglite', 'postgres']),
+  startedAt: z.date(),
+  nodes: z.number().int(),
+  groups: z.number().int(),
+  vnfs: z.array(z.string()),
+});
+
+/** /api/v1/info: what `muster info config|system` shows. */
+export async function infoRoutes(app: FastifyInstance, { deps }: PluginOpts): Promise<void> {
+  app.get('/health', { config: { public: true }, schema: { summary: 'Liveness', response: { 200: z.object({ ok: z.literal(true) }) } } }, async () => ({
+    ok: true as const,
+  }));
+
+  const ConfigQuery = z.object({ key: z.string().max(128).optional() });
+  app.get(
+    '/info/config',
+    { schema: { summary: 'The running configuration (one key with ?key=)', querystring: ConfigQuery, response: { 200: ConfigOut } } },
+    async (req) => {
+      const { key } = req.query as z.infer<typeof ConfigQuery>;
+      return { config: key === undefined ? describeConfig(deps.config) : [[key, configValue(deps.config, key)] as [string, string]] };
+    },
+  );
+
+  app.get('/info/system', { schema: { summary: 'Version, paths, database and registry totals', response: { 200: SystemOut } } }, async () => {
+    const { rows } = await deps.db.query<{ nodes: number; groups: number; vnfs: string[] }>(
+      `SELECT count(*)::int AS nodes, count(DISTINCT groupname)::int AS groups,
+              coalesce(array_agg(DISTINCT vnfs) FILTER (WHERE vnfs <> ''), '{}') AS vnfs FROM nodes`,
+    );
+    const r = rows[0]!;
+    return {
+      version: deps.version,
+      pid: process.pid,
+      host: hostname(),
+      node: process.version,
+      statedir: deps.config.statedir,
+      database: deps.db.kind,
+      startedAt: deps.startedAt,
+      nodes: r.nodes,
+      groups: r.groups,
+      vnfs: r.vnfs,
+    };
+  });
+}

@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { confirmList, type ApiSelection } from '../format.js';
+import { exactly, noNodes, patternHelp, select, verb, type Noun } from '../select.js';
+
+/** `node delete PATTERN…` / `group delete GROUP…`: confirm, then remove. */
+export function command(noun: Noun, product: string): Command {
+  return verb('delete', 'Delete nodes', product, async (cli, args) => {
+    const sel = await select(cli, noun, args);
+    if (sel.nodes.length === 0) throw noNodes();
+    if (!(await cli.confirm(`${confirmList(sel.nodes)}\n\nAre you sure you wish to delete ${sel.nodes.length} nodes from ${product}?`))) {
+      return cli.info('Nothing deleted.');
+    }
+    const client = await cli.client();
+    const done = await client.post<ApiSelection>('/nodes/delete', exactly(sel.nodes));
+    if (cli.g.json) return cli.json(done);
+    cli.info(`'${done.nodes.length}' nodes have been deleted`);
+  })
+    .argument(noun === 'group' ? '<groups...>' : '<nodes...>')
+    .addHelpText('after', patternHelp(noun));
+}

@@ -1,0 +1,57 @@
+import { Command } from 'commander';
+import { MusterError } from '../errors.js';
+import { HELP as PATTERN_HELP } from '../hostlist/index.js';
+import { makeCli, type Cli } from './context.js';
+import type { ApiNode, ApiSelection } from './format.js';
+
+/** Node verbs serve both nouns: `node <verb> PATTERN…` and `group <verb> GROUP…` (exact names). */
+export type Noun = 'node' | 'group';
+
+/** Resolves the arguments through the daemon; unknown names are warnings, as in Perceus. */
+export async function select(cli: Cli, noun: Noun, args: string[]): Promise<ApiSelection> {
+  const client = await cli.client();
+  const sel =
+    noun === 'group'
+      ? await client.get<ApiSelection>('/nodes', args.length ? { group: args } : {})
+      : await client.get<ApiSelection>('/nodes', { n: args, nodeid: cli.g.nodeid });
+  for (const m of sel.missing) cli.warn(`${noun === 'group' ? 'group' : 'node'} '${m}' not found`);
+  return sel;
+}
+
+/** A body that acts on exactly the nodes the admin confirmed, whatever changed meanwhile. */
+export function exactly(nodes: ApiNode[]): { patterns: string[]; nodeid: true } {
+  return { patterns: nodes.map((n) => n.mac), nodeid: true };
+}
+
+export function noNodes(): MusterError {
+  return new MusterError('NODE_NOT_FOUND', 'No nodes found');
+}
+
+/** A verb command whose action gets the Cli and its positional arguments. */
+export function verb(
+  name: string,
+  summary: string,
+  product: string,
+  run: (cli: Cli, args: string[], cmd: Command) => Promise<void>,
+): Command {
+  return new Command(name).description(summary).action(async (...a: unknown[]) => {
+    const cmd = a[a.length - 1] as Command;
+    await run(makeCli(cmd, product), cmd.args, cmd);
+  });
+}
+
+export function patternHelp(noun: Noun): string {
+  return noun === 'group' ? '\nGROUP arguments are exact group names.\n' : '\n' + PATTERN_HELP;
+}
+
+/** A read-only verb: select, then print a table (or the selection as JSON with --json). */
+export function tableVerb(name: string, summary: string, noun: Noun, product: string, render: (nodes: ApiNode[]) => string[]): Command {
+  return verb(name, summary, product, async (cli, args) => {
+    const sel = await select(cli, noun, args);
+    if (cli.g.json) return cli.json(sel);
+    if (sel.nodes.length === 0) throw noNodes();
+    for (const line of render(sel.nodes)) cli.data(line);
+  })
+    .argument(noun === 'group' ? '[groups...]' : '[nodes...]')
+    .addHelpText('after', patternHelp(noun));
+}

@@ -1,0 +1,98 @@
+import { mkdir } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type LoadConfigOptions, type Config } from './config/index.js';
+import { openDb, type Db } from './db/index.js';
+import { createLogger, type Logger } from './log.js';
+import { ensureAdminToken } from './api/auth.js';
+import { buildAdminApi, buildNodeApi } from './api/server.js';
+import type { ApiDeps } from './api/deps.js';
+import { publishRuntime } from './runtime.js';
+import { VERSION } from './version.js';
+
+export interface DaemonOptions extends LoadConfigOptions {
+  log?: Logger;
+}
+
+export interface Daemon {
+  config: Config;
+  db: Db;
+  log: Logger;
+  token: string;
+  /** http://host:port of the admin API (prefix /api/v1) and of the node-facing server. */
+  apiUrl: string;
+  httpUrl: string;
+  close(): Promise<void>;
+}
+
+/** Cleanups run in reverse start order; the first error is kept, the rest still run. */
+class Releasers {
+  private list: Array<[string, () => Promise<void>]> = [];
+  add(name: string, fn: () => Promise<void>): void {
+    this.list.push([name, fn]);
+  }
+  async run(log: Logger): Promise<void> {
+    let first: unknown;
+    for (const [name, fn] of this.list.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log.error({ err }, `stopping ${name} failed`);
+        first ??= err;
+      }
+    }
+    this.list = [];
+    if (first) throw first;
+  }
+}
+
+/**
+ * Starts muster: config → statedir → database (+ migrations) → admin token → node-facing
+ * servers → admin API → runtime file. Any failure stops what already started.
+ */
+export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
+  const { config, warnings } = await loadConfig(opts);
+  const log = opts.log ?? createLogger(config.logLevel);
+  for (const w of warnings) log.warn(w);
+  const rel = new Releasers();
+  try {
+    await mkdir(config.statedir, { recursive: true, mode: 0o755 });
+    const db = await openDb({ databaseUrl: config.databaseUrl, statedir: config.statedir });
+    rel.add('database', () => db.close());
+    log.info({ backend: db.kind, statedir: config.statedir }, 'database ready');
+    const token = await ensureAdminToken(config.statedir);
+    const deps: ApiDeps = { db, config, log, version: VERSION, startedAt: new Date() };
+
+    const http = await buildNodeApi(deps, []);
+    const httpUrl = await listen(http, config.listen, config.httpPort);
+    rel.add('node http', () => http.close());
+
+    const admin = await buildAdminApi(deps, token);
+    const apiUrl = await listen(admin, config.apiAddress, config.apiPort);
+    rel.add('admin api', () => admin.close());
+
+    const unpublish = await publishRuntime({ pid: process.pid, api: apiUrl, http: httpUrl, statedir: config.statedir, startedAt: deps.startedAt.toISOString() });
+    rel.add('runtime file', unpublish);
+    log.info({ api: apiUrl, http: httpUrl, version: VERSION }, 'muster daemon started');
+    let closing: Promise<void> | null = null;
+    return {
+      config,
+      db,
+      log,
+      token,
+      apiUrl,
+      httpUrl,
+      close: () => (closing ??= rel.run(log).then(() => log.info('muster daemon stopped'))),
+    };
+  } catch (err) {
+    await rel.run(log).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
+  await app.listen({ host, port });
+  const addr = app.server.address();
+  const bound = typeof addr === 'object' && addr ? addr.port : port;
+  const shown = host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${bound}`;
+}

@@ -1,0 +1,63 @@
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { isProcessAlive } from './pid.js';
+
+/**
+ * How a CLI finds a running daemon without flags: the daemon writes `daemon.json` (its API URL,
+ * statedir, pid) into statedir and into a per-user runtime dir; the CLI reads it back.
+ */
+export const RuntimeInfoSchema = z.object({
+  pid: z.number().int(),
+  api: z.string(),
+  http: z.string(),
+  statedir: z.string(),
+  startedAt: z.string(),
+});
+export type RuntimeInfo = z.infer<typeof RuntimeInfoSchema>;
+
+export const RUNTIME_FILE = 'daemon.json';
+
+export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MUSTER_RUNTIME_DIR) return env.MUSTER_RUNTIME_DIR;
+  if (process.getuid?.() === 0) return '/run/muster';
+  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'muster');
+  return join(tmpdir(), `muster-${process.getuid?.() ?? 'user'}`);
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text, { mode: 0o600 });
+  await rename(tmp, path);
+}
+
+/** Publishes the daemon's whereabouts; returns a cleanup that removes only what it wrote. */
+export async function publishRuntime(info: RuntimeInfo): Promise<() => Promise<void>> {
+  const text = JSON.stringify(info, null, 2) + '\n';
+  const dir = runtimeDir();
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const paths = [join(info.statedir, RUNTIME_FILE), join(dir, RUNTIME_FILE)];
+  for (const p of paths) await writeAtomic(p, text);
+  return async () => {
+    for (const p of paths) {
+      const cur = await readRuntimeFile(p);
+      if (cur?.pid === info.pid) await unlink(p).catch(() => undefined);
+    }
+  };
+}
+
+export async function readRuntimeFile(path: string): Promise<RuntimeInfo | null> {
+  try {
+    const r = RuntimeInfoSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The running daemon for a statedir (if given) or the last one started by this user. */
+export async function findRuntime(statedir?: string): Promise<RuntimeInfo | null> {
+  const info = await readRuntimeFile(statedir ? join(statedir, RUNTIME_FILE) : join(runtimeDir(), RUNTIME_FILE));
+  return info && isProcessAlive(info.pid) ? info : null;
+}
