@@ -26,18 +26,14 @@ export function expand(pattern: string, opts: ExpandOptions = {}): string[] {
       `pattern ${JSON.stringify(pattern)} names ${total.toLocaleString('en-US')} nodes, more than the limit of ` +
         `${limit.toLocaleString('en-US')}; narrow the ranges or split the work into several patterns`);
   }
-  if (operands.length === 1 && groupsIn(operands[0]!) <= 1) {
-    // A single group is already free of repeats (groupValues removes them), so skip the set.
+  if (operands.length === 1) {
+    // One operand repeats no name: groupValues drops repeats within a group, and since the
+    // text between two groups holds a non-digit, each name splits back into one value per group.
     return namesOf(operands[0]!);
   }
-  // Several operands may overlap, and neighbouring groups can collide (n[1,11]1[1,11]).
   const seen = new Set<string>();
   for (const o of operands) for (const name of namesOf(o)) seen.add(name);
   return [...seen];
-}
-
-function groupsIn(o: Operand): number {
-  return o.segments.filter((s) => s.kind === 'group').length;
 }
 
 function namesOf(o: Operand): string[] {

@@ -68,13 +68,22 @@ export function parsePattern(pattern: string): Operand[] {
       throw patternError(pattern, `"]" at position ${i} has no matching "["`, 'remove it or add the missing "["');
     } else if (c === '[') {
       const close = findClose(pattern, i);
-      if (text === '' && segments.length > 0) {
-        throw patternError(pattern, `bracket group at position ${i} directly follows another`,
-          'put text between the groups, as in rack[1-2]n[01-04]');
+      // Only digits between two groups would make the numbers ambiguous (clustershell agrees).
+      if (segments.length > 0 && /^\d*$/.test(text)) {
+        throw patternError(pattern, `bracket group at position ${i} follows the previous group with no letter between`,
+          'put a non-digit between the groups, as in rack[1-2]n[01-04]');
+      }
+      const items = parseGroup(pattern, pattern.slice(i + 1, close));
+      const crossing = /\d$/.test(text) ? widthChange(items) : undefined;
+      if (crossing !== undefined) {
+        // clustershell glues such digits onto the bounds (x1[5-12] is x15..x112, not x15..x19,
+        // x110..x112), so the pattern means different things to the two: refuse it.
+        throw patternError(pattern, `digits before the group at position ${i} with numbers running from ${crossing - 1} to ${crossing} inside it are ambiguous`,
+          'split the group where the width changes (n1[5-9],n1[10-12]) or move the digits inside (n[15-19,110-112])');
       }
       if (text !== '') segments.push({ kind: 'text', text });
       text = '';
-      segments.push({ kind: 'group', items: parseGroup(pattern, pattern.slice(i + 1, close)) });
+      segments.push({ kind: 'group', items });
       i = close;
     } else {
       text += c;
@@ -140,6 +149,14 @@ function toNumber(pattern: string, digits: string): number {
       `numbers in brackets go up to ${Number.MAX_SAFE_INTEGER}; write longer digit runs outside the brackets`);
   }
   return n;
+}
+
+/** The first power of ten p such that the group holds both p-1 and p without padding, if any. */
+function widthChange(items: RangeItem[]): number | undefined {
+  const holds = (v: number): boolean =>
+    items.some((r) => r.width === 0 && v >= r.start && v <= r.end && (v - r.start) % r.step === 0);
+  for (let p = 10; p <= Number.MAX_SAFE_INTEGER; p *= 10) if (holds(p - 1) && holds(p)) return p;
+  return undefined;
 }
 
 function itemCount(r: RangeItem): number {
