@@ -58,6 +58,10 @@ export class NodescriptService {
     this.log = opts.log;
   }
 
+  get db(): Db {
+    return this.opts.db;
+  }
+
   async provide(req: ScriptRequest): Promise<ScriptReply> {
     const started = performance.now();
     const ms = (): number => Math.round((performance.now() - started) * 1000) / 1000;

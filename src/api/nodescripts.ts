@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { MusterError } from '../errors.js';
+import { getNodeByMac, isValidNodeName, macNodeId, tryParseMac } from '../nodes/index.js';
+import { errorScript, KEEPALIVE, withKeepalive } from '../nodescripts/framing.js';
+import { recordReport } from '../nodescripts/report.js';
+import type { NodescriptService, ScriptReply } from '../nodescripts/service.js';
+import { isValidState } from '../nodescripts/tree.js';
+import { PACKAGE_ROOT } from '../paths.js';
+
+const SHELL = 'text/x-shellscript; charset=utf-8';
+/** The node client, read from the package (like the SQL migrations) so dist/ needs no copy. */
+export const CLIENT_PATH = join(PACKAGE_ROOT, 'src', 'nodescripts', 'client', 'provisiond.sh');
+
+const ScriptQuery = z.object({
+  hwaddr: z.string().max(64).optional(),
+  nodeid: z.string().max(64).optional(),
+  nodename: z.string().max(128).optional(),
+});
+const ReportQuery = z.object({
+  hwaddr: z.string().max(64),
+  exit: z.string().regex(/^\d{1,3}$/, 'a whole number 0-255').transform(Number).pipe(z.number().max(255)),
+  stop: z.enum(['0', '1']).optional(),
+});
+
+export interface NodescriptRoutesOptions {
+  service: NodescriptService;
+  /** `#` lines at this interval while a script renders; also how long a reply may wait before streaming */
+  keepaliveMs?: number;
+}
+
+type Parsed = { state: string; mac: string; nodename?: string } | { error: string };
+
+function parseScriptRequest(state: string, query: unknown): Parsed {
+  if (!isValidState(state)) return { error: `'${state.slice(0, 64)}' is not a state: use letters, digits and '_' (e.g. init, ready)` };
+  const q = ScriptQuery.safeParse(query);
+  if (!q.success) return { error: `bad query: ${q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')} (give hwaddr=<MAC> once)` };
+  const raw = q.data.hwaddr ?? q.data.nodeid;
+  if (raw === undefined) return { error: 'no node given: add ?hwaddr=<MAC> (or nodeid=<MAC>)' };
+  const mac = tryParseMac(raw);
+  if (mac === null) return { error: `'${raw}' is not a MAC address (aa:bb:cc:dd:ee:ff)` };
+  const name = q.data.nodename;
+  if (name !== undefined && !isValidNodeName(name)) return { error: `nodename '${name.slice(0, 64)}' is not a valid hostname (letters, digits, '-')` };
+  return name === undefined ? { state, mac } : { state, mac, nodename: name };
+}
+
+/**
+ * Node-facing nodescript routes: GET /nodescripts/<state>?hwaddr=<MAC> (the script; always a
+ * runnable shell script, an error one on failure), POST /nodescripts/<state>/report (the exit
+ * status the node's provisiond saw) and GET /provisiond (the node client itself).
+ */
+export function nodescriptRoutes(opts: NodescriptRoutesOptions): (app: FastifyInstance) => Promise<void> {
+  const keepaliveMs = opts.keepaliveMs ?? 1000;
+  const { service } = opts;
+  return async (app) => {
+    // busybox wget --post-data and curl -d send this type; the body is opaque text here.
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+    app.get('/nodescripts/:state', async (req, reply) => {
+      const p = parseScriptRequest((req.params as { state: string }).state, req.query);
+      if ('error' in p) return reply.code(400).type(SHELL).send(errorScript(p.error));
+      const work = service.provide({ state: p.state, mac: p.mac, nodename: p.nodename, ip: req.ip, proto: 'http' });
+      return sendScript(reply, work, keepaliveMs);
+    });
+
+    app.post('/nodescripts/:state/report', { bodyLimit: 16 * 1024 }, async (req, reply) => {
+      const state = (req.params as { state: string }).state;
+      if (!isValidState(state)) throw new MusterError('STATE_INVALID', `'${state.slice(0, 64)}' is not a state`);
+      const q = ReportQuery.safeParse(req.query);
+      if (!q.success) throw new MusterError('NODE_REQUEST_INVALID', `report needs ?hwaddr=<MAC>&exit=<0-255>: ${q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      const mac = tryParseMac(q.data.hwaddr);
+      if (mac === null) throw new MusterError('MAC_INVALID', `'${q.data.hwaddr}' is not a MAC address`);
+      const node = await getNodeByMac(service.db, mac);
+      if (!node || !(await recordReport(service.db, mac, q.data.exit))) throw new MusterError('NODE_NOT_FOUND', `node ${macNodeId(mac)} is not registered`);
+      const reason = (typeof req.body === 'string' ? req.body : '').replace(/[^\x20-\x7e\n]/g, '?').trim().slice(-1000);
+      const exit = q.data.exit;
+      const stop = q.data.stop === '1' ? '; its provisiond stops checking in' : '';
+      await service.event({
+        kind: 'node.report',
+        level: exit === 0 ? 'info' : 'warn',
+        node: node.name,
+        mac,
+        message: `${node.name} ran ${state}: exit ${exit}${stop}${reason ? `: ${reason.split('\n').at(-1)}` : ''}`,
+        data: { state, exit, stop: q.data.stop === '1', reason },
+      });
+      return reply.type('text/plain').send('ok\n');
+    });
+
+    let client: string | null = null;
+    app.get('/provisiond', async (req, reply) => {
+      client ??= readFileSync(CLIENT_PATH, 'utf8');
+      // The master this was fetched from becomes the default; the Host header is only used when it is a plain host[:port].
+      const host = req.headers.host ?? '';
+      const text = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/.test(host) ? client.replace("DEFAULT_MASTER=''", `DEFAULT_MASTER='${host}'`) : client;
+      return reply.type(SHELL).send(text);
+    });
+  };
+}
+
+/**
+ * A quick render is sent whole (with a Content-Length). A slow one is streamed: `#` lines every
+ * keepaliveMs, then the complete script — never part of one.
+ */
+async function sendScript(reply: FastifyReply, work: Promise<ScriptReply>, keepaliveMs: number): Promise<FastifyReply> {
+  let timer: NodeJS.Timeout | undefined;
+  const early = await Promise.race([work, new Promise<null>((r) => (timer = setTimeout(() => r(null), keepaliveMs)))]);
+  clearTimeout(timer);
+  if (early) return reply.type(SHELL).send(early.script);
+  const out = new PassThrough();
+  const put = (chunk: Buffer | string): void => {
+    if (!out.destroyed) out.write(chunk);
+  };
+  put(KEEPALIVE);
+  void withKeepalive(work, keepaliveMs, () => put(KEEPALIVE)).then((r) => {
+    put(r.script);
+    if (!out.destroyed) out.end();
+  });
+  return reply.type(SHELL).send(out);
+}
