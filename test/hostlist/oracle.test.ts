@@ -86,4 +86,22 @@ describe('clustershell nodeset oracle', { skip: nodesetMissing }, () => {
       assert.notEqual(r.exitCode, 0, `nodeset accepted ${p}: ${r.stdout}`);
     }
   });
+
+  test('where muster and nodeset part ways on purpose, nodeset does what the tests say', async () => {
+    // muster refuses these; nodeset reads them as shown, which is why they are refused.
+    const refused: [string, string][] = [
+      ['x1[5-12]', 'x15 x16 x17 x18 x19 x20'], // digits glued on: 15..112, not x15..x19,x110..x112
+      ['n[0-00]', 'n0'],
+      ['n[-1]', 'n-1'],
+      ['n[1-3]!n2', 'n1 n3'],
+    ];
+    for (const [p, start] of refused) {
+      assert.throws(() => expand(p), { code: 'PATTERN_INVALID' }, p);
+      assert.ok((await nodeset(['-e', p])).join(' ').startsWith(start), p);
+    }
+    // muster reads digits after a stepped group as text; nodeset refuses them.
+    assert.deepEqual(expand('n[1-5/2]0'), ['n10', 'n30', 'n50']);
+    const r = await execa('nodeset', ['-e', 'n[1-5/2]0'], { reject: false });
+    assert.match(r.stderr, /illegal trailing digits after range with steps/);
+  });
 });
