@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { filesRoutes } from '../../src/api/files.js';
+import { addNode, setNodes } from '../../src/nodes/index.js';
+import { installDefaultTree } from '../../src/nodescripts/install.js';
+import { fixture, DEFAULTS, writeModule, type Fixture } from './fixture.js';
+
+/** Runs a script as a node would (busybox sh in an empty directory); returns exit code and output. */
+function runOnNode(script: Buffer, cwd: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = execFile('busybox', ['sh', '-s'], { cwd, env: { PATH: '/usr/bin:/bin' } }, (err, stdout, stderr) => resolve({ code: err ? (err.code as number) : 0, out: stdout + stderr }));
+    child.stdin!.end(script);
+  });
+}
+
+describe('the shipped default module tree', () => {
+  let f: Fixture;
+  let app: FastifyInstance;
+  let nodeDir: string;
+  before(async () => {
+    f = await fixture('pglite');
+    app = Fastify();
+    await app.register(filesRoutes({ statedir: f.statedir }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as { port: number }).port;
+    f.service['opts'].render.vnfs.vnfsMaster = `127.0.0.1:${port}`;
+    nodeDir = await mkdtemp(join(tmpdir(), 'muster-node-'));
+  });
+  after(async () => {
+    await app.close();
+    await f.cleanup();
+    await rm(nodeDir, { recursive: true, force: true });
+  });
+
+  it('installs into a new statedir only, executables kept executable', async () => {
+    assert.equal(await installDefaultTree(f.statedir), true);
+    assert.deepEqual(await readdir(join(f.statedir, 'nodescripts/init/all')), ['00-muster-init', '99-muster-last']);
+    assert.ok(((await stat(join(f.statedir, 'nodescripts/init/all/00-muster-init'))).mode & 0o111) !== 0);
+    assert.equal(await installDefaultTree(f.statedir), false);
+  });
+
+  it('a node without a VNFS is told what to do and the script fails', async () => {
+    await addNode(f.db, { mac: '02:00:00:00:02:01', name: 'bare' }, DEFAULTS);
+    const r = await f.service.provide({ state: 'init', mac: '02:00:00:00:02:01', ip: '127.0.0.1', proto: 'http' });
+    const run = await runOnNode(r.script, nodeDir);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /node bare has no VNFS image; assign one on the master: muster node set vnfs <name> bare/);
+  });
+
+  it('a disabled node stops at the init module', async () => {
+    await setNodes(f.db, ['02:00:00:00:02:01'], 'enabled', '0');
+    const r = await f.service.provide({ state: 'init', mac: '02:00:00:00:02:01', ip: '127.0.0.1', proto: 'http' });
+    const run = await runOnNode(r.script, nodeDir);
+    assert.equal(run.code, 1);
+    assert.match(run.out, /node bare is disabled; enable it on the master: muster node set enabled 1 bare/);
+    assert.doesNotMatch(run.out, /VNFS/);
+  });
+
+  it('getfile downloads over HTTP from /files; no image taking over reaches the last module', async () => {
+    await mkdir(join(f.statedir, 'files'), { recursive: true });
+    await writeFile(join(f.statedir, 'files/motd'), 'welcome\n');
+    await addNode(f.db, { mac: '02:00:00:00:02:02', name: 'full' }, { ...DEFAULTS, vnfs: 'img1' });
+    await writeModule(f.statedir, 'init/vnfs/img1/50-fetch', '#!/bin/sh\ngetfile files/motd && cat motd\ngetfile files/missing || echo fetch-failed-as-expected\n', false);
+    const r = await f.service.provide({ state: 'init', mac: '02:00:00:00:02:02', ip: '127.0.0.1', proto: 'http' });
+    // the last module would reboot the test machine: cut the script before its reboot line
+    const text = r.script.toString();
+    assert.match(text, /reboot -f\n/);
+    const safe = Buffer.from(text.replace(/if read -t 30[^\n]*\nreboot -f\n/, 'exit 7\n'));
+    const run = await runOnNode(safe, nodeDir);
+    assert.equal(run.code, 7, run.out);
+    assert.match(run.out, /welcome\n/);
+    assert.match(run.out, /no module booted VNFS 'img1' on full/);
+    assert.match(run.out, /getfile: cannot fetch http:\/\/127\.0\.0\.1:\d+\/files\/files\/missing/);
+    assert.match(run.out, /fetch-failed-as-expected/);
+  });
+});
