@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps.js';
 import { useBearerAuth } from './auth.js';
 import { useOpenApi } from './openapi.js';
@@ -13,7 +13,8 @@ export const API_PREFIX = '/api/v1';
 function base(deps: ApiDeps, mod: string): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log.child({ mod }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request log lines would drown a boot storm; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024 * 1024,
     // Keep-alive sockets must not hold a shutdown open.
     forceCloseConnections: true,

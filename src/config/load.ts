@@ -130,10 +130,16 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   const config = { defaults: {} } as Config; // every field is written below, checked by its kind
   const sources = {} as Record<ConfigField, ConfigSource>;
   for (const spec of KEYS) {
+    // Every layer's value is checked, not only the winner's: a bad line in a file is an error
+    // even while a flag overrides it (it would bite the day the flag goes).
+    const parsed = layers.map((l) => {
+      const e = l.entries.get(spec.key);
+      return e !== undefined && e.values.length > 0 ? parseEntry(spec, e) : undefined;
+    });
     const layer = layers.findLast((l) => l.entries.has(spec.key));
     const entry = layer?.entries.get(spec.key);
     const set = entry !== undefined && entry.values.length > 0;
-    writeField(config, spec.field, set ? parseEntry(spec, entry) : spec.def(ctx));
+    writeField(config, spec.field, set ? parsed[layers.indexOf(layer!)] : spec.def(ctx));
     sources[spec.field] = set ? layer!.source : 'default';
   }
   derive(config, warnings);

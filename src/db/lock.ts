@@ -28,7 +28,7 @@ export async function acquireLock(dataDir: string): Promise<Lock> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = await readPid(path);
-      if (holder !== null && holder !== process.pid && isProcessAlive(holder)) {
+      if (holder !== null && isProcessAlive(holder)) {
         throw new MusterError(
           'DB_LOCKED',
           `embedded database ${dataDir} is in use by process ${holder} (lock ${path}); ` +
