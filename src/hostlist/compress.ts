@@ -7,17 +7,20 @@
  * keeps the result exact: expanding it gives back the input set, nothing more.
  */
 import { MusterError } from '../errors.js';
-import { naturalCompare } from './natural.js';
+import { isDigit, naturalCompare } from './natural.js';
 
 /** Digit runs longer than this stay literal text (bracket numbers must be safe integers). */
 const MAX_DIGITS = 15;
-/** Characters that have a meaning in a pattern and so cannot be part of a folded name. */
-const SPECIAL = /[\s[\],!&^@]/;
+/** Characters that have a meaning in a pattern (or that the keys below use) cannot be folded. */
+const SPECIAL = /[\s\x00-\x1f[\],!&^@]/;
+const SEP = '\x00';
 
 interface Entry {
   texts: string[];
   /** One per digit run: the raw digits, or once folded, the rendered set ("00[00-63]"). */
   dims: string[];
+  /** The first name (in natural order) the entry stands for. */
+  first: string;
 }
 
 /** The folded patterns, sorted naturally by their first name; repeats are dropped. */
@@ -30,14 +33,14 @@ export function compressList(names: readonly string[]): string[] {
         'names to fold may not be empty or contain whitespace, brackets, commas or any of !&^@');
     }
     const e = split(name);
-    const key = JSON.stringify(e.texts);
+    const key = e.texts.join(SEP);
     const list = byShape.get(key);
     if (list) list.push(e);
     else byShape.set(key, [e]);
   }
   const folded: { first: string; pattern: string }[] = [];
   for (const entries of byShape.values()) {
-    let current = entries.map((e) => ({ ...e, first: join(e) }));
+    let current = entries;
     for (let d = (current[0]?.dims.length ?? 0) - 1; d >= 0; d--) current = foldDimension(current, d);
     for (const e of current) folded.push({ first: e.first, pattern: join(e) });
   }
@@ -52,18 +55,23 @@ export function compress(names: readonly string[]): string {
 function split(name: string): Entry {
   const texts: string[] = [];
   const dims: string[] = [];
-  let text = '';
-  for (const part of name.split(/(\d+)/)) {
-    if (/^\d+$/.test(part) && part.length <= MAX_DIGITS) {
-      texts.push(text);
-      dims.push(part);
-      text = '';
-    } else {
-      text += part;
+  let textStart = 0;
+  let i = 0;
+  while (i < name.length) {
+    if (!isDigit(name.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const runStart = i;
+    while (i < name.length && isDigit(name.charCodeAt(i))) i++;
+    if (i - runStart <= MAX_DIGITS) {
+      texts.push(name.slice(textStart, runStart));
+      dims.push(name.slice(runStart, i));
+      textStart = i;
     }
   }
-  texts.push(text);
-  return { texts, dims };
+  texts.push(name.slice(textStart));
+  return { texts, dims, first: name };
 }
 
 function join(e: Entry): string {
@@ -76,10 +84,10 @@ function join(e: Entry): string {
  * Merges entries that differ only in dimension d (still raw digits there). Entries come in
  * order of their first name, and a group takes the place of its first member, so the order holds.
  */
-function foldDimension<T extends Entry & { first: string }>(entries: T[], d: number): T[] {
-  const groups = new Map<string, { head: T; values: string[] }>();
+function foldDimension(entries: Entry[], d: number): Entry[] {
+  const groups = new Map<string, { head: Entry; values: string[] }>();
   for (const e of entries) {
-    const key = JSON.stringify([...e.dims.slice(0, d), ...e.dims.slice(d + 1)]);
+    const key = e.dims.length === 1 ? '' : [...e.dims.slice(0, d), ...e.dims.slice(d + 1)].join(SEP);
     const g = groups.get(key);
     if (g) g.values.push(e.dims[d]!);
     else groups.set(key, { head: e, values: [e.dims[d]!] });
@@ -87,7 +95,7 @@ function foldDimension<T extends Entry & { first: string }>(entries: T[], d: num
   return [...groups.values()].map(({ head, values }) => {
     const dims = [...head.dims];
     dims[d] = foldNumbers(values);
-    return { ...head, dims };
+    return { texts: head.texts, dims, first: head.first };
   });
 }
 

@@ -32,7 +32,7 @@ export function naturalSort(names: readonly string[]): string[] {
   return [...names].sort(naturalCompare);
 }
 
-function isDigit(c: number): boolean {
+export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 

@@ -169,9 +169,10 @@ function groupCount(items: RangeItem[]): number {
 
 /** The names of one group, in the order written, without repeats. */
 export function groupValues(items: RangeItem[]): string[] {
-  const out = new Set<string>();
+  const values: string[] = [];
   for (const r of items) {
-    for (let v = r.start; v <= r.end; v += r.step) out.add(r.width ? String(v).padStart(r.width, '0') : String(v));
+    for (let v = r.start; v <= r.end; v += r.step) values.push(r.width ? String(v).padStart(r.width, '0') : String(v));
   }
-  return [...out];
+  // Only several items can repeat a number; the set costs more than the numbers themselves.
+  return items.length === 1 ? values : [...new Set(values)];
 }
