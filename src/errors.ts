@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   JOB_FINISHED: 'conflict',
   JOB_ACTIVE: 'conflict',
   NODE_TASK_NOT_PENDING: 'conflict',
+  ROUTE_NOT_FOUND: 'notfound',
   INTERNAL: 'runtime',
   TFTP_ROOT_INVALID: 'runtime',
   TFTP_LISTEN_FAILED: 'runtime',

@@ -24,7 +24,7 @@ export function useProblems(app: FastifyInstance): void {
     void reply.code(p.status).type('application/problem+json').send(JSON.stringify(p));
   });
   app.setNotFoundHandler((req, reply) => {
-    const p = problem(404, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`, req);
+    const p = problem(404, 'ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`, req);
     void reply.code(404).type('application/problem+json').send(JSON.stringify(p));
   });
 }
