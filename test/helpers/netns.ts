@@ -60,7 +60,14 @@ export async function createLan(opts: { subnet: string; hosts: Record<string, nu
   const ip = (...args: string[]) => execa('ip', args);
 
   const destroy = async (): Promise<void> => {
-    for (const c of children) if (c.pid !== undefined && c.exitCode === null) process.kill(c.pid, 'SIGKILL');
+    for (const c of children) {
+      if (c.pid === undefined || c.exitCode !== null) continue;
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        // already gone: it exited between the check and the kill
+      }
+    }
     await Promise.all(children.map((c) => c.catch(() => undefined)));
     for (const ns of created.reverse()) await ip('netns', 'del', ns).catch(() => undefined);
   };
