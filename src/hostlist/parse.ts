@@ -29,6 +29,11 @@ export interface Operand {
 const UNSUPPORTED = /[!&^@]/;
 const ITEM = /^(\d+)(?:-(\d+))?(?:\/(\d+))?$/;
 
+/** Where in a pattern, counting characters from 1 as people do. */
+function at(index: number): string {
+  return `character ${index + 1}`;
+}
+
 export function patternError(pattern: string, problem: string, fix: string): MusterError {
   return new MusterError('PATTERN_INVALID', `invalid pattern ${JSON.stringify(pattern)}: ${problem}; ${fix}`);
 }
@@ -38,22 +43,23 @@ export function parsePattern(pattern: string): Operand[] {
   if (pattern === '') throw patternError(pattern, 'it is empty', 'give a node name or range such as n[01-04]');
   const space = /\s/.exec(pattern);
   if (space) {
-    throw patternError(pattern, `whitespace at position ${space.index}`,
+    throw patternError(pattern, `whitespace at ${at(space.index)}`,
       'give several patterns as separate arguments or join them with commas');
   }
   const op = UNSUPPORTED.exec(pattern);
   if (op) {
-    throw patternError(pattern, `"${op[0]}" at position ${op.index} is a clustershell operator muster does not support`,
+    throw patternError(pattern, `"${op[0]}" at ${at(op.index)} is a clustershell operator muster does not support`,
       'list the wanted names with ranges and commas instead');
   }
   const operands: Operand[] = [];
   let segments: Segment[] = [];
   let text = '';
   let i = 0;
-  const endOperand = (at: number): void => {
+  const endOperand = (end: number): void => {
     if (text !== '') segments.push({ kind: 'text', text });
     if (segments.length === 0) {
-      throw patternError(pattern, `empty name at position ${at}`, 'remove the extra comma');
+      const where = end === pattern.length ? 'at the end' : `before ${at(end)}`;
+      throw patternError(pattern, `empty name ${where}`, 'remove the extra comma');
     }
     const count = segments.reduce((n, s) => (s.kind === 'group' ? n * groupCount(s.items) : n), 1);
     operands.push({ segments, count });
@@ -65,12 +71,12 @@ export function parsePattern(pattern: string): Operand[] {
     if (c === ',') {
       endOperand(i);
     } else if (c === ']') {
-      throw patternError(pattern, `"]" at position ${i} has no matching "["`, 'remove it or add the missing "["');
+      throw patternError(pattern, `"]" at ${at(i)} has no matching "["`, 'remove it or add the missing "["');
     } else if (c === '[') {
       const close = findClose(pattern, i);
       // Only digits between two groups would make the numbers ambiguous (clustershell agrees).
       if (segments.length > 0 && /^\d*$/.test(text)) {
-        throw patternError(pattern, `bracket group at position ${i} follows the previous group with no letter between`,
+        throw patternError(pattern, `bracket group at ${at(i)} follows the previous group with no letter between`,
           'put a non-digit between the groups, as in rack[1-2]n[01-04]');
       }
       const items = parseGroup(pattern, pattern.slice(i + 1, close));
@@ -78,7 +84,7 @@ export function parsePattern(pattern: string): Operand[] {
       if (crossing !== undefined) {
         // clustershell glues such digits onto the bounds (x1[5-12] is x15..x112, not x15..x19,
         // x110..x112), so the pattern means different things to the two: refuse it.
-        throw patternError(pattern, `digits before the group at position ${i} with numbers running from ${crossing - 1} to ${crossing} inside it are ambiguous`,
+        throw patternError(pattern, `digits before the group at ${at(i)} with numbers running from ${crossing - 1} to ${crossing} inside it are ambiguous`,
           'split the group where the width changes (n1[5-9],n1[10-12]) or move the digits inside (n[15-19,110-112])');
       }
       if (text !== '') segments.push({ kind: 'text', text });
@@ -98,11 +104,11 @@ function findClose(pattern: string, open: number): number {
   for (let j = open + 1; j < pattern.length; j++) {
     if (pattern[j] === ']') return j;
     if (pattern[j] === '[') {
-      throw patternError(pattern, `"[" at position ${j} is nested inside the group opened at ${open}`,
+      throw patternError(pattern, `"[" at ${at(j)} is nested inside the group opened at ${at(open)}`,
         'brackets cannot nest; write separate groups such as rack[1-2]n[1-4]');
     }
   }
-  throw patternError(pattern, `"[" at position ${open} is never closed`, 'add the missing "]"');
+  throw patternError(pattern, `"[" at ${at(open)} is never closed`, 'add the missing "]"');
 }
 
 function parseGroup(pattern: string, body: string): RangeItem[] {
