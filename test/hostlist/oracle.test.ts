@@ -11,9 +11,9 @@ import { patternGenerator } from './random-patterns.js';
 
 const PATTERNS = 600;
 
-const nodesetMissing = await execa('nodeset', ['--version'], { reject: false })
-  .then((r) => (r.exitCode === 0 ? false : 'nodeset exited with an error'))
-  .catch(() => 'nodeset not found: install the Debian package clustershell');
+const nodesetMissing = (await execa('nodeset', ['--version'], { reject: false })).exitCode === 0
+  ? false
+  : 'nodeset not found or not working: install the Debian package clustershell';
 
 async function nodeset(args: string[], input?: string): Promise<string[]> {
   const r = await execa('nodeset', args, { input, reject: false });
