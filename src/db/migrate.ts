@@ -34,12 +34,16 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
 /** Applies pending migrations, each in its own transaction. Returns the ids applied now. */
 export async function migrate(db: Db, migrations?: Migration[]): Promise<number[]> {
   const all = migrations ?? (await loadMigrations());
-  await db.exec(`CREATE TABLE IF NOT EXISTS muster_migrations (
+  // Under the lock: concurrent CREATE TABLE IF NOT EXISTS races on Postgres's catalog.
+  await db.exec(`BEGIN;
+  SELECT pg_advisory_xact_lock(${MIGRATION_LOCK});
+  CREATE TABLE IF NOT EXISTS muster_migrations (
     id integer PRIMARY KEY,
     name text NOT NULL,
     breaking boolean NOT NULL DEFAULT false,
     applied_at timestamptz NOT NULL DEFAULT now()
-  )`);
+  );
+  COMMIT;`);
   const applied = async () =>
     new Map(
       (await db.query<{ id: number; name: string; breaking: boolean }>('SELECT id, name, breaking FROM muster_migrations')).rows.map(

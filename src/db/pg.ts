@@ -107,7 +107,19 @@ class PgDb implements Db {
   }
 
   async exec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    const client = await this.pool.connect();
+    try {
+      await client.query(sql);
+      client.release();
+    } catch (err) {
+      // A failed block that opened a transaction leaves this connection aborted: end it here.
+      const ok = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      client.release(ok ? undefined : true);
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
