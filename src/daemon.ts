@@ -7,7 +7,11 @@ import { ensureAdminToken } from './api/auth.js';
 import { buildAdminApi, buildNodeApi } from './api/server.js';
 import type { ApiDeps } from './api/deps.js';
 import { publishRuntime } from './runtime.js';
+import { startQueue } from './queue/index.js';
+import { jobsRoutes } from './api/jobs.js';
 import { VERSION } from './version.js';
+
+const JOB_GRACE_MS = 10_000;
 
 export interface DaemonOptions extends LoadConfigOptions {
   log?: Logger;
@@ -59,6 +63,17 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const db = await openDb({ databaseUrl: config.databaseUrl, statedir: config.statedir });
     rel.add('database', () => db.close());
     log.info({ backend: db.kind, statedir: config.statedir }, 'database ready');
+    const queue = await startQueue({
+      db,
+      workers: config.queueWorkers,
+      concurrency: config.queueConcurrency,
+      leaseSeconds: config.jobLeaseSeconds,
+      log,
+      statedir: config.statedir,
+      jigContext: { perceus: { VNFSMETHOD: config.vnfsMethod, VNFSMASTER: config.vnfsMaster ?? '', VNFSPREFIX: config.vnfsPrefix } },
+    });
+    // Running jobs get a grace period to finish; the rest are released for another daemon.
+    rel.add('queue', () => queue.stop({ graceMs: JOB_GRACE_MS }));
     const token = await ensureAdminToken(config.statedir);
     const deps: ApiDeps = { db, config, log, version: VERSION, startedAt: new Date() };
 
@@ -66,7 +81,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const httpUrl = await listen(http, config.listen, config.httpPort);
     rel.add('node http', () => http.close());
 
-    const admin = await buildAdminApi(deps, token);
+    const admin = await buildAdminApi(deps, token, [jobsRoutes]);
     const apiUrl = await listen(admin, config.apiAddress, config.apiPort);
     rel.add('admin api', () => admin.close());
 

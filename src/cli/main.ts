@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import * as daemon from './daemon.js';
 import * as group from './group/index.js';
 import * as info from './info.js';
+import * as job from './job/index.js';
 import * as node from './node/index.js';
 
 /** Registers nouns only; each noun registers its verbs. */
@@ -24,6 +25,7 @@ export function program(name: string): Command {
     .option('--debug', 'print stack traces')
     .addCommand(node.command(product))
     .addCommand(group.command(product))
+    .addCommand(job.command(product))
     .addCommand(info.command(product, VERSION))
     .addCommand(daemon.command());
 }

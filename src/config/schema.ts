@@ -114,7 +114,7 @@ export const KEYS: readonly KeySpec[] = [
   spec('module failure', 'moduleFailure', k.oneOf('ignore', 'abort'), fixed('ignore')),
   spec('module concurrency', 'moduleConcurrency', k.whole('modules', 1), (ctx) => 4 * ctx.cpus),
   spec('event retention', 'eventRetentionDays', k.whole('days', 1), fixed(30)),
-  spec('queue workers', 'queueWorkers', k.whole('workers', 1), fixed(4)),
+  spec('queue workers', 'queueWorkers', k.whole('workers', 1), fixed(10)),
   spec('queue concurrency', 'queueConcurrency', k.whole('jobs', 1), fixed(10)),
   spec('job lease', 'jobLeaseSeconds', k.whole('seconds', 1), fixed(30)),
   spec('dhcp mode', 'dhcpMode', k.oneOf('off', 'full', 'proxy'), fixed('off')),

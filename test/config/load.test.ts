@@ -26,7 +26,7 @@ const USER_DEFAULTS: Config = {
   moduleFailure: 'ignore',
   moduleConcurrency: 4 * availableParallelism(),
   eventRetentionDays: 30,
-  queueWorkers: 4,
+  queueWorkers: 10,
   queueConcurrency: 10,
   jobLeaseSeconds: 30,
   dhcpMode: 'off',
