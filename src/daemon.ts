@@ -9,9 +9,17 @@ import type { ApiDeps } from './api/deps.js';
 import { publishRuntime } from './runtime.js';
 import { startQueue } from './queue/index.js';
 import { jobsRoutes } from './api/jobs.js';
+import { takeNodeTasks } from './queue/index.js';
+import { nodescriptServiceFromConfig } from './nodescripts/from-config.js';
+import { startProvisiondServer } from './nodescripts/provisiond-server.js';
+import { installDefaultTree } from './nodescripts/install.js';
+import { nodescriptRoutes } from './api/nodescripts.js';
+import { filesRoutes } from './api/files.js';
+import { pruneEvents } from './events/index.js';
 import { VERSION } from './version.js';
 
 const JOB_GRACE_MS = 10_000;
+const EVENT_PRUNE_MS = 3600_000;
 
 export interface DaemonOptions extends LoadConfigOptions {
   log?: Logger;
@@ -25,6 +33,7 @@ export interface Daemon {
   /** http://host:port of the admin API (prefix /api/v1) and of the node-facing server. */
   apiUrl: string;
   httpUrl: string;
+  ports: { provisiond: number; tftp: number; dhcp: number };
   close(): Promise<void>;
 }
 
@@ -77,7 +86,15 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const token = await ensureAdminToken(config.statedir);
     const deps: ApiDeps = { db, config, log, version: VERSION, startedAt: new Date() };
 
-    const http = await buildNodeApi(deps, []);
+    if (await installDefaultTree(config.statedir)) log.info('installed the default nodescripts tree');
+    // Tasks queued for a node with the `node` jig ride along in its next `ready` script.
+    const nodescripts = nodescriptServiceFromConfig(deps, {
+      appendForState: (node, state) => (state === 'ready' ? takeNodeTasks(db, node.mac) : Promise.resolve('')),
+    });
+    const provisiond = await startProvisiondServer({ service: nodescripts, log: log.child({ mod: 'provisiond' }), port: config.provisiondPort, host: config.listen });
+    rel.add('provisiond', () => provisiond.close());
+
+    const http = await buildNodeApi(deps, [nodescriptRoutes({ service: nodescripts }), filesRoutes({ statedir: config.statedir })]);
     const httpUrl = await listen(http, config.listen, config.httpPort);
     rel.add('node http', () => http.close());
 
@@ -85,7 +102,14 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const apiUrl = await listen(admin, config.apiAddress, config.apiPort);
     rel.add('admin api', () => admin.close());
 
-    const unpublish = await publishRuntime({ pid: process.pid, api: apiUrl, http: httpUrl, statedir: config.statedir, startedAt: deps.startedAt.toISOString() });
+    const prune = setInterval(() => {
+      pruneEvents(db, config.eventRetentionDays).catch((err: unknown) => log.warn({ err }, 'pruning old events failed'));
+    }, EVENT_PRUNE_MS);
+    prune.unref();
+    rel.add('event pruning', async () => clearInterval(prune));
+
+    const ports = { provisiond: provisiond.port, tftp: 0, dhcp: 0 };
+    const unpublish = await publishRuntime({ pid: process.pid, api: apiUrl, http: httpUrl, statedir: config.statedir, startedAt: deps.startedAt.toISOString(), ports });
     rel.add('runtime file', unpublish);
     log.info({ api: apiUrl, http: httpUrl, version: VERSION }, 'muster daemon started');
     let closing: Promise<void> | null = null;
@@ -96,6 +120,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       token,
       apiUrl,
       httpUrl,
+      ports,
       close: () => (closing ??= rel.run(log).then(() => log.info('muster daemon stopped'))),
     };
   } catch (err) {

@@ -14,6 +14,8 @@ export const RuntimeInfoSchema = z.object({
   http: z.string(),
   statedir: z.string(),
   startedAt: z.string(),
+  /** bound ports of the node-facing servers (0 = not running) */
+  ports: z.object({ provisiond: z.number().int(), tftp: z.number().int(), dhcp: z.number().int() }),
 });
 export type RuntimeInfo = z.infer<typeof RuntimeInfoSchema>;
 

@@ -59,6 +59,8 @@ export function command(): Command {
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
-      process.stdout.write(`muster daemon: admin API ${d.apiUrl}/api/v1, node HTTP ${d.httpUrl}, statedir ${d.config.statedir}\n`);
+      process.stdout.write(
+        `muster daemon: admin API ${d.apiUrl}/api/v1, node HTTP ${d.httpUrl}, provisiond port ${d.ports.provisiond}, statedir ${d.config.statedir}\n`,
+      );
     });
 }

@@ -6,6 +6,7 @@ import * as group from './group/index.js';
 import * as info from './info.js';
 import * as job from './job/index.js';
 import * as node from './node/index.js';
+import * as simulate from './simulate.js';
 
 /** Registers nouns only; each noun registers its verbs. */
 export function program(name: string): Command {
@@ -27,6 +28,7 @@ export function program(name: string): Command {
     .addCommand(group.command(product))
     .addCommand(job.command(product))
     .addCommand(info.command(product, VERSION))
+    .addCommand(simulate.command())
     .addCommand(daemon.command());
 }
 
