@@ -13,6 +13,8 @@ export interface ApiNode {
   status: string | null;
   ipaddr: string | null;
   lastcontact: string | null;
+  lastExit: number | null;
+  lastReport: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -61,6 +63,8 @@ export function summaryTable(nodes: ApiNode[]): string[] {
   ];
 }
 
+const epoch = (iso: string | null) => (iso ? String(Math.floor(Date.parse(iso) / 1000)) : '');
+
 /** `<host>: <field>=<value>` lines, fields in alphabetical order, as Perceus's `node show`. */
 export function showLines(nodes: ApiNode[]): string[] {
   const out: string[] = [];
@@ -73,7 +77,9 @@ export function showLines(nodes: ApiNode[]): string[] {
       ['group', n.group],
       ['hostname', n.name],
       ['ipaddr', n.ipaddr ?? ''],
-      ['lastcontact', n.lastcontact ? String(Math.floor(Date.parse(n.lastcontact) / 1000)) : ''],
+      ['lastcontact', epoch(n.lastcontact)],
+      ['lastexit', n.lastExit === null ? '' : String(n.lastExit)],
+      ['lastreport', epoch(n.lastReport)],
       ['status', n.status ?? ''],
       ['vnfs', n.vnfs],
     ];

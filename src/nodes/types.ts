@@ -13,6 +13,9 @@ export const NodeSchema = z.object({
   status: z.string().nullable(),
   ipaddr: z.string().nullable(),
   lastcontact: z.date().nullable(),
+  /** what the node's provisiond reported after running its last nodescript */
+  lastExit: z.number().int().nullable(),
+  lastReport: z.date().nullable(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });

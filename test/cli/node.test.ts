@@ -69,6 +69,8 @@ describe('muster node/group CLI against a real daemon (embedded DB)', () => {
         'head-1: hostname=head-1',
         'head-1: ipaddr=',
         'head-1: lastcontact=',
+        'head-1: lastexit=',
+        'head-1: lastreport=',
         'head-1: status=',
         'head-1: vnfs=',
         '',

@@ -14,6 +14,8 @@ export const NodeOut = z.object({
   status: z.string().nullable(),
   ipaddr: z.string().nullable(),
   lastcontact: z.date().nullable(),
+  lastExit: z.number().int().nullable(),
+  lastReport: z.date().nullable(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
