@@ -46,7 +46,9 @@ async function run(backend: string, d: TestDaemon): Promise<void> {
   await timed("node status 'n0[0-4]*' (glob)", d, ['node', 'status', 'n0[0-4]*']);
 }
 
-const embedded = await spawnDaemon();
+// n#### has 10,000 names; 100,000 nodes need a wider template.
+const env = { MUSTER_NODE_NAME: 'n######' };
+const embedded = await spawnDaemon({ env });
 try {
   await run('pglite (embedded)', embedded);
 } finally {
@@ -54,7 +56,7 @@ try {
 }
 if (await postgresAvailable()) {
   const db = await freshPgDatabase({ migrate: false });
-  const d = await spawnDaemon({ databaseUrl: db.url });
+  const d = await spawnDaemon({ databaseUrl: db.url, env });
   try {
     await run('postgres', d);
   } finally {
