@@ -103,7 +103,18 @@ function derive(config: Config, warnings: string[]): void {
   if (device !== undefined && deviceAddress === undefined) {
     warnings.push(`master network device '${device}' has no IPv4 address here; 'vnfs transfer master' is derived without it`);
   }
-  config.vnfsMaster = deviceAddress ?? (config.listen !== '0.0.0.0' ? config.listen : undefined);
+  const address = deviceAddress ?? (config.listen !== '0.0.0.0' ? config.listen : firstHostAddress());
+  // Over http, nodes fetch from muster's node-facing HTTP server (Perceus put host:port here too).
+  config.vnfsMaster = address === undefined || config.vnfsMethod !== 'http' || config.httpPort === 80 ? address : `${address}:${config.httpPort}`;
+}
+
+/** The host's first non-loopback IPv4 address: the default master when nothing names one. */
+function firstHostAddress(): string | undefined {
+  for (const addrs of Object.values(networkInterfaces())) {
+    const a = addrs?.find((x) => x.family === 'IPv4' && !x.internal);
+    if (a) return a.address;
+  }
+  return undefined;
 }
 
 /**

@@ -26,7 +26,7 @@ describe('describeConfig / configValue', () => {
     assert.equal(pairs.get('dhcp dns'), '10.0.0.1, 10.0.0.2');
     assert.equal(pairs.get('module output limit'), '1M');
     assert.equal(pairs.get('tftp enabled'), 'no');
-    assert.equal(pairs.get('vnfs transfer master'), '127.0.0.1');
+    assert.equal(pairs.get('vnfs transfer master'), '127.0.0.1:8987', 'over http, with the node-facing HTTP port');
     assert.equal(pairs.get('dhcp gateway'), '');
     assert.equal(pairs.get('total nodes'), '20');
     assert.equal(pairs.get('statedir'), '/var/lib/muster');
@@ -41,7 +41,7 @@ describe('describeConfig / configValue', () => {
   it('answers one key, matched like the parser matches keys', async () => {
     const config = await load(TEXT);
     assert.equal(configValue(config, 'vnfs transfer method'), 'http');
-    assert.equal(configValue(config, 'Vnfs  Transfer Master'), '127.0.0.1');
+    assert.equal(configValue(config, 'Vnfs  Transfer Master'), '127.0.0.1:8987');
     assert.equal(configValue(config, 'statedir'), '/var/lib/muster');
     assert.equal(configValue(config, 'database url'), '');
     assert.throws(() => configValue(config, 'vnfs transfer mastr'), {

@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -7,6 +8,12 @@ import { loadConfig, SYSTEM_CONFIG_FILE, type Config } from '../../src/config/in
 import { confDir } from './confdir.js';
 
 const USER = 1000;
+
+/** What the default vnfs transfer master is on this host (first non-loopback IPv4, with the port). */
+function hostMaster(port: number): string | undefined {
+  const a = Object.values(networkInterfaces()).flat().find((x) => x?.family === 'IPv4' && !x.internal)?.address;
+  return a === undefined ? undefined : `${a}:${port}`;
+}
 
 const USER_DEFAULTS: Config = {
   masterDevice: undefined,
@@ -18,7 +25,7 @@ const USER_DEFAULTS: Config = {
   statedir: resolve('var/muster'),
   databaseUrl: undefined,
   vnfsMethod: 'http',
-  vnfsMaster: undefined,
+  vnfsMaster: hostMaster(8987),
   vnfsPrefix: '',
   nodeTimeout: 600,
   moduleTimeout: 30,
@@ -128,12 +135,15 @@ describe('loadConfig values', () => {
     assert.equal(config.ipxeDir, resolve(dir, '..', 'ipxe'));
   });
 
-  it('derives vnfs transfer master from the master device, else from listen', async () => {
-    assert.equal((await fromFile('master network device = lo')).config.vnfsMaster, '127.0.0.1');
-    assert.equal((await fromFile('listen address = 127.0.0.2')).config.vnfsMaster, '127.0.0.2');
+  it('derives vnfs transfer master from the master device, else from listen, else the first host address', async () => {
+    assert.equal((await fromFile('master network device = lo')).config.vnfsMaster, '127.0.0.1:8987');
+    assert.equal((await fromFile('master network device = lo\nvnfs transfer method = nfs')).config.vnfsMaster, '127.0.0.1');
+    assert.equal((await fromFile('master network device = lo\nhttp port = 80')).config.vnfsMaster, '127.0.0.1');
+    assert.equal((await fromFile('listen address = 127.0.0.2')).config.vnfsMaster, '127.0.0.2:8987');
+    assert.equal((await fromFile('http port = 8000')).config.vnfsMaster, hostMaster(8000));
     assert.equal((await fromFile('master network device = lo\nvnfs transfer master = boot.example')).config.vnfsMaster, 'boot.example');
     const missing = await fromFile('master network device = nosuch0\nlisten address = 127.0.0.3');
-    assert.equal(missing.config.vnfsMaster, '127.0.0.3');
+    assert.equal(missing.config.vnfsMaster, '127.0.0.3:8987');
     assert.deepEqual(missing.warnings, [
       "master network device 'nosuch0' has no IPv4 address here; 'vnfs transfer master' is derived without it",
     ]);
