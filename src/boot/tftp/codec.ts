@@ -109,7 +109,7 @@ function parseOptions(strs: string[]): { ok: true; options: Map<string, string> 
     if (name === '') return fail('empty option name');
     if (options.has(name)) return fail(`option '${printable(name)}' given twice`);
     if (NUMERIC_OPTIONS.has(name) && !/^[0-9]{1,10}$/.test(value)) {
-      return fail(`option ${name} value '${printable(value)}' is not a decimal number`);
+      return fail(`option ${name} value '${printable(value)}' is not a decimal number of at most 10 digits`);
     }
     options.set(name, value);
   }
