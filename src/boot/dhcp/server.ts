@@ -36,6 +36,13 @@ export interface DhcpServerOptions {
   events?: (e: NewEvent) => Promise<void>;
   offerHoldMs?: number;
   declineHoldMs?: number;
+  /**
+   * Proxy mode: how long a proxy OFFER waits (default 250 ms). PXE ROMs and iPXE collect offers
+   * for a second or more, but naive clients that merely claim PXEClient (udhcpc, some BMCs) take
+   * the first offer, and an address-less proxy offer would stall them; waiting lets the site's
+   * DHCP server answer first.
+   */
+  proxyOfferDelayMs?: number;
   foreignWarnIntervalMs?: number;
 }
 
@@ -106,7 +113,11 @@ export async function startDhcpServer(o: DhcpServerOptions): Promise<DhcpServer>
   const queues = new Map<string, Promise<void>>();
 
   const sockets: Socket[] = [];
-  const closeAll = () => Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  const delayed = new Set<NodeJS.Timeout>();
+  const closeAll = () => {
+    for (const t of delayed) clearTimeout(t);
+    return Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  };
 
   async function onPacket(sock: Socket, msg: Buffer, from: RemoteInfo, onPxePort: boolean): Promise<void> {
     count('received');
@@ -133,12 +144,20 @@ export async function startDhcpServer(o: DhcpServerOptions): Promise<DhcpServer>
     const name = MESSAGE_NAMES[reply.options.messageType ?? 0] ?? 'reply';
     count(`sent.${name}`);
     log.debug({ mac, to: `${to.address}:${to.port}`, yiaddr: reply.yiaddr, file: reply.file }, `sent ${name}`);
-    sock.send(encode(reply), to.port, to.address, (err) => {
-      if (err) {
-        count('send-errors');
-        log.warn({ err, mac, to: to.address }, 'could not send a DHCP reply');
-      }
-    });
+    const send = () =>
+      sock.send(encode(reply), to.port, to.address, (err) => {
+        if (err) {
+          count('send-errors');
+          log.warn({ err, mac, to: to.address }, 'could not send a DHCP reply');
+        }
+      });
+    if (o.mode === 'proxy' && !onPxePort) {
+      const t = setTimeout(() => {
+        delayed.delete(t);
+        send();
+      }, o.proxyOfferDelayMs ?? 250);
+      delayed.add(t);
+    } else send();
   }
 
   const listen = (sock: Socket, onPxePort: boolean) =>

@@ -143,3 +143,51 @@ s.on('message',(m)=>process.stdout.write(m.toString('hex')+'\\n'));s.bind(${port
   );
   return { ready, packets: () => [...lines], stop: () => child.kill('SIGKILL') };
 }
+
+/** Reads a child's stdout as lines; `next()` resolves with the next line (or rejects on timeout). */
+function lineReader(stream: NodeJS.ReadableStream) {
+  const queued: string[] = [];
+  const waiting: ((l: string) => void)[] = [];
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    partial += chunk;
+    const parts = partial.split('\n');
+    partial = parts.pop()!;
+    for (const l of parts) (waiting.shift() ?? ((x: string) => queued.push(x)))(l);
+  });
+  return (timeoutMs: number) =>
+    new Promise<string>((resolve, reject) => {
+      const l = queued.shift();
+      if (l !== undefined) return resolve(l);
+      const timer = setTimeout(() => reject(new Error(`no output within ${timeoutMs} ms`)), timeoutMs);
+      waiting.push((x) => {
+        clearTimeout(timer);
+        resolve(x);
+      });
+    });
+}
+
+/**
+ * Starts muster's DHCP server (serve.ts) in a host's namespace on a PGlite statedir. Stopping
+ * and starting again on the same statedir is a daemon restart.
+ */
+export async function startMuster(lan: Lan, host: string, opts: Record<string, unknown>) {
+  const child = lan.spawn(host, [process.execPath, '--import', 'tsx', join(import.meta.dirname, 'serve.ts'), JSON.stringify(opts)]);
+  const next = lineReader(child.stdout!);
+  const first = await next(30_000).catch(async (err: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`muster DHCP did not start: ${err.message}\n${(await child).all}`);
+  });
+  if (first !== 'ready') throw new Error(`muster DHCP said '${first}' instead of ready`);
+  return {
+    async report(): Promise<{ stats: Record<string, number>; seenServers: { server: string; offers: number; leasesAddresses: boolean }[] }> {
+      child.stdin!.write('stats\n');
+      return JSON.parse(await next(5_000));
+    },
+    async stop(): Promise<string> {
+      child.kill('SIGTERM');
+      return (await child).all ?? '';
+    },
+  };
+}
