@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { MusterError } from '../errors.js';
+import { completeNodeTask } from '../queue/index.js';
 import { getNodeByMac, isValidNodeName, macNodeId, tryParseMac } from '../nodes/index.js';
 import { errorScript, KEEPALIVE, withKeepalive } from '../nodescripts/framing.js';
 import { recordReport } from '../nodescripts/report.js';
@@ -20,11 +21,23 @@ const ScriptQuery = z.object({
   nodeid: z.string().max(64).optional(),
   nodename: z.string().max(128).optional(),
 });
-const ReportQuery = z.object({
-  hwaddr: z.string().max(64),
-  exit: z.string().regex(/^\d{1,3}$/, 'a whole number 0-255').transform(Number).pipe(z.number().max(255)),
-  stop: z.enum(['0', '1']).optional(),
-});
+const ExitStatus = z.string().regex(/^\d{1,3}$/, 'a whole number 0-255').transform(Number).pipe(z.number().max(255));
+const ReportQuery = z.object({ hwaddr: z.string().max(64), exit: ExitStatus, stop: z.enum(['0', '1']).optional() });
+const TaskParams = z.object({ id: z.string().regex(/^[1-9]\d{0,15}$/, 'a job id (a positive whole number)').transform(Number) });
+const TaskQuery = z.object({ hwaddr: z.string().max(64), exit: ExitStatus });
+
+/** A query/params check for node routes: the node gets the problem in one line. */
+function nodeInput<T extends z.ZodType>(schema: T, value: unknown, usage: string): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new MusterError('NODE_REQUEST_INVALID', `${usage}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return r.data;
+}
+
+function nodeMac(raw: string): string {
+  const mac = tryParseMac(raw);
+  if (mac === null) throw new MusterError('MAC_INVALID', `'${raw.slice(0, 64)}' is not a MAC address`);
+  return mac;
+}
 
 export interface NodescriptRoutesOptions {
   service: NodescriptService;
@@ -50,7 +63,8 @@ function parseScriptRequest(state: string, query: unknown): Parsed {
 /**
  * Node-facing nodescript routes: GET /nodescripts/<state>?hwaddr=<MAC> (the script; always a
  * runnable shell script, an error one on failure), POST /nodescripts/<state>/report (the exit
- * status the node's provisiond saw) and GET /provisiond (the node client itself).
+ * status the node's provisiond saw), POST /tasks/<job id> (a node task's exit status and output)
+ * and GET /provisiond (the node client itself).
  */
 export function nodescriptRoutes(opts: NodescriptRoutesOptions): (app: FastifyInstance) => Promise<void> {
   const keepaliveMs = opts.keepaliveMs ?? 1000;
@@ -69,24 +83,31 @@ export function nodescriptRoutes(opts: NodescriptRoutesOptions): (app: FastifyIn
     app.post('/nodescripts/:state/report', { bodyLimit: 16 * 1024 }, async (req, reply) => {
       const state = (req.params as { state: string }).state;
       if (!isValidState(state)) throw new MusterError('STATE_INVALID', `'${state.slice(0, 64)}' is not a state`);
-      const q = ReportQuery.safeParse(req.query);
-      if (!q.success) throw new MusterError('NODE_REQUEST_INVALID', `report needs ?hwaddr=<MAC>&exit=<0-255>: ${q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      const mac = tryParseMac(q.data.hwaddr);
-      if (mac === null) throw new MusterError('MAC_INVALID', `'${q.data.hwaddr}' is not a MAC address`);
+      const q = nodeInput(ReportQuery, req.query, 'report needs ?hwaddr=<MAC>&exit=<0-255>');
+      const mac = nodeMac(q.hwaddr);
       const node = await getNodeByMac(service.db, mac);
-      if (!node || !(await recordReport(service.db, mac, q.data.exit))) throw new MusterError('NODE_NOT_FOUND', `node ${macNodeId(mac)} is not registered`);
-      const reason = (typeof req.body === 'string' ? req.body : '').replace(/[^\x20-\x7e\n]/g, '?').trim().slice(-1000);
-      const exit = q.data.exit;
-      const stop = q.data.stop === '1' ? '; its provisiond stops checking in' : '';
+      if (!node || !(await recordReport(service.db, mac, q.exit))) throw new MusterError('NODE_NOT_FOUND', `node ${macNodeId(mac)} is not registered`);
+      const reason = printableBody(req.body).trim().slice(-1000);
+      const exit = q.exit;
+      const stop = q.stop === '1' ? '; its provisiond stops checking in' : '';
       await service.event({
         kind: 'node.report',
         level: exit === 0 ? 'info' : 'warn',
         node: node.name,
         mac,
         message: `${node.name} ran ${state}: exit ${exit}${stop}${reason ? `: ${reason.split('\n').at(-1)}` : ''}`,
-        data: { state, exit, stop: q.data.stop === '1', reason },
+        data: { state, exit, stop: q.stop === '1', reason },
       });
       return reply.type('text/plain').send('ok\n');
+    });
+
+    // A `node` jig task's outcome, from the muster_task_done function of its ready script.
+    app.post('/tasks/:id', { bodyLimit: 64 * 1024 }, async (req, reply) => {
+      const usage = 'a task report is POST /tasks/<job id>?hwaddr=<MAC>&exit=<0-255>';
+      const { id } = nodeInput(TaskParams, req.params, usage);
+      const q = nodeInput(TaskQuery, req.query, usage);
+      const state = await completeNodeTask(service.db, id, q.exit, { mac: nodeMac(q.hwaddr), output: printableBody(req.body) });
+      return reply.type('text/plain').send(`job ${id} ${state}\n`);
     });
 
     let client: string | null = null;
@@ -98,6 +119,11 @@ export function nodescriptRoutes(opts: NodescriptRoutesOptions): (app: FastifyIn
       return reply.type(SHELL).send(text);
     });
   };
+}
+
+/** A node's free text (exit reason, task output) as printable ASCII lines. */
+function printableBody(body: unknown): string {
+  return (typeof body === 'string' ? body : '').replace(/[^\x20-\x7e\n\t]/g, '?');
 }
 
 /**

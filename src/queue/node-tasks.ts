@@ -8,25 +8,55 @@ import { SQL } from './sql.js';
 /**
  * The node side of `node` jobs, for the nodescripts engine:
  *  - takeNodeTasks(db, mac) → shell text to append to the node's `ready` nodescript. Each task
- *    runs in its own `sh`, then `muster_task_done <job id> <exit status>` is called; the
- *    nodescript may define that function to report back (the default prints
- *    `muster-task <id> exit <status>`). Each task is handed out once.
- *  - completeNodeTask(db, jobId, exitStatus) when the node reports: 0 succeeds the job.
+ *    runs in its own `sh` with its output captured, then `muster_task_done <job id> <exit status>
+ *    <output file>` prints the output and reports to $MUSTER_MASTER (set by muster's provisiond)
+ *    with `POST /tasks/<id>?hwaddr=<mac>&exit=<status>` and the output's tail as body; without
+ *    $MUSTER_MASTER (Perceus's client, `wget | sh`) it prints `muster-task <id> exit <status>`.
+ *    A module earlier in the script may define muster_task_done itself. Each task is handed out once.
+ *  - completeNodeTask(db, jobId, exitStatus, {mac, output}) when the node reports: 0 succeeds the job.
  */
 export async function takeNodeTasks(db: Queryable, mac: string): Promise<string> {
   const node = tryParseMac(mac);
   if (node === null) throw new MusterError('MAC_INVALID', `'${mac}' is not a node MAC address`);
   const { rows } = await db.query<{ id: number; args: { run: string } }>(SQL.takeNodeTasks, [node]);
   if (rows.length === 0) return '';
-  const parts = [
-    `# muster: ${rows.length} task(s) for this node`,
-    `command -v muster_task_done >/dev/null 2>&1 || muster_task_done() { echo "muster-task $1 exit $2"; }`,
-  ];
+  const parts = [`# muster: ${rows.length} task(s) for this node`, reporter(node)];
   for (const { id, args } of rows) {
     const end = heredocEnd(id, args.run);
-    parts.push(`sh -s <<'${end}'`, args.run.replace(/\n?$/, ''), end, `muster_task_done ${id} $?`);
+    parts.push(
+      `muster_out=$(mktemp 2>/dev/null || echo /tmp/muster-task-${id}.$$)`,
+      `sh -s >"$muster_out" 2>&1 <<'${end}'`,
+      args.run.replace(/\n?$/, ''),
+      end,
+      `muster_task_done ${id} $? "$muster_out"`,
+    );
   }
   return `${parts.join('\n')}\n`;
+}
+
+/** Bytes of a task's output the node sends with its report (the job log keeps a bounded copy). */
+export const TASK_OUTPUT_LIMIT = 32 * 1024;
+
+/**
+ * The shell function that reports a task (JOB EXIT OUTPUT-FILE). It tries curl, else wget
+ * (busybox), three times; a report that cannot be sent leaves the job to its deadline. It always
+ * returns 0 so a failed task does not stop the node's provisiond from checking in.
+ */
+function reporter(mac: string): string {
+  return `command -v muster_task_done >/dev/null 2>&1 || muster_task_done() {
+  cat "$3"
+  if [ -z "\${MUSTER_MASTER:-}" ]; then echo "muster-task $1 exit $2"; rm -f "$3"; return 0; fi
+  tail -c ${TASK_OUTPUT_LIMIT} "$3" >"$3.tail"
+  muster_url="\${MUSTER_MASTER%/}/tasks/$1?hwaddr=${mac}&exit=$2"
+  for muster_try in 1 2 3; do
+    if command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null --data-binary "@$3.tail" "$muster_url"
+    else wget -q -O /dev/null --post-file "$3.tail" "$muster_url"; fi && break
+    [ "$muster_try" = 3 ] && echo "muster: could not report task $1 (exit $2) to $MUSTER_MASTER" >&2
+    sleep "$muster_try"
+  done
+  rm -f "$3" "$3.tail"
+  return 0
+}`;
 }
 
 /** A delimiter that no line of the task text equals. */
@@ -38,12 +68,26 @@ function heredocEnd(id: number, text: string): string {
   }
 }
 
-export async function completeNodeTask(db: Queryable, jobId: number, exitStatus: number): Promise<string> {
+export interface NodeReport {
+  /** the reporting node: a task can only be completed by the node it belongs to */
+  mac?: string;
+  /** the tail of the task's output, kept in the job log */
+  output?: string;
+}
+
+export async function completeNodeTask(db: Queryable, jobId: number, exitStatus: number, from: NodeReport = {}): Promise<string> {
   if (!Number.isInteger(exitStatus) || exitStatus < 0 || exitStatus > 255) {
     throw new MusterError('REQUEST_INVALID', `exit status ${exitStatus} is not 0..255`);
   }
+  // A job's node never changes, so this check cannot race with the finish below.
+  const { rows } = await db.query<{ node: string; log: string }>(`SELECT node::text AS node, log FROM jobs WHERE id = $1`, [jobId]);
+  const job = rows[0];
+  if (!job || (from.mac !== undefined && job.node !== from.mac)) {
+    throw new MusterError('JOB_NOT_FOUND', `no task ${jobId} for ${from.mac === undefined ? 'any node' : `node ${from.mac}`}`);
+  }
   const outcome = exitStatus === 0 ? ({ kind: 'succeeded' } as const) : ({ kind: 'failed', error: `the node's task exited with status ${exitStatus}` } as const);
-  const state = await finishJob(db, jobId, 'node', outcome, null);
+  const log = from.output === undefined ? null : `${job.log}muster: the node reported exit status ${exitStatus}; output:\n${from.output.slice(-TASK_OUTPUT_LIMIT)}`;
+  const state = await finishJob(db, jobId, 'node', outcome, log);
   if (state === null) {
     throw new MusterError('NODE_TASK_NOT_PENDING', `job ${jobId} is not a node task waiting for its node's report`);
   }

@@ -10,6 +10,7 @@
 # -n  this node's MAC (default: the first Ethernet interface's address)
 # -t  fetch attempts per run, with backoff 1, 2, 4 ... 30 s between them (default 5)
 # Exit status: the script's, or 255 when no master could be reached.
+# The script runs with MUSTER_MASTER=http://<the master that served it> in its environment.
 
 DEFAULT_MASTER=''
 
@@ -80,7 +81,8 @@ run_once() { # [stop-note]
     echo "provisiond: no master reachable for state $state" >&2
     return 255
   fi
-  "$shell" "$script" 2>"$errors"
+  # Node tasks in the script report their outcome to the master that served it.
+  MUSTER_MASTER=$master_url "$shell" "$script" 2>"$errors"
   rc=$?
   cat "$errors" >&2
   stop=0
