@@ -6,6 +6,8 @@
 import { BOOTREPLY, DHCPOFFER, type DhcpPacket } from './codec.js';
 import { ZERO_IP } from './ipv4.js';
 
+const MAX_REMEMBERED = 64;
+
 export interface SeenServer {
   /** The server identifier (option 54), else the packet's source address. */
   server: string;
@@ -33,6 +35,8 @@ export class ForeignServers {
     const server = p.options.serverId ?? sourceAddress;
     if (server === this.me) return;
     let s = this.seen.get(server);
+    // Spoofed replies could name endless "servers": remember a bounded number.
+    if (!s && this.seen.size >= MAX_REMEMBERED) return;
     if (!s) this.seen.set(server, (s = { server, offers: 0, leasesAddresses: false, bootfile: null, firstSeen: new Date(now), lastSeen: new Date(now) }));
     s.offers++;
     s.lastSeen = new Date(now);
