@@ -170,12 +170,18 @@ export class Transfer {
   }
 
   private arm(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.enqueue(() => this.onTimeout()), this.timeoutMs);
+    // refresh() restarts the running timer: far cheaper than a new one per window.
+    if (this.timer) this.timer.refresh();
+    else {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.enqueue(() => this.onTimeout());
+      }, this.timeoutMs);
+    }
   }
 
   private async onTimeout(): Promise<void> {
-    this.timer = null;
+    if (this.timer !== null) return; // an ACK queued before this call made progress and re-armed
     if (++this.tries > this.cfg.retries) {
       this.log.info({ tries: this.tries - 1 }, 'client stopped answering; transfer timed out');
       this.send(encodeError(TFTP_ERROR.UNDEFINED, 'timeout'));
