@@ -107,7 +107,6 @@ export async function startDnsmasq(lan: Lan, host: string, range: string, extra:
     '--user=root',
     '--no-resolv',
     '--no-hosts',
-    '--log-dhcp',
     '--no-ping',
     // bind-interfaces makes dnsmasq set SO_REUSEADDR on port 67, so muster (proxy) and the
     // recorder can share the port; without it dnsmasq holds 67 alone.
