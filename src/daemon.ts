@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type LoadConfigOptions, type Config } from './config/index.js';
 import { openDb, type Db } from './db/index.js';
@@ -16,6 +17,8 @@ import { installDefaultTree } from './nodescripts/install.js';
 import { nodescriptRoutes } from './api/nodescripts.js';
 import { filesRoutes } from './api/files.js';
 import { pruneEvents } from './events/index.js';
+import { startExportWriter } from './exports/index.js';
+import { exportRoutes } from './api/exports.js';
 import { VERSION } from './version.js';
 
 const JOB_GRACE_MS = 10_000;
@@ -98,9 +101,14 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const httpUrl = await listen(http, config.listen, config.httpPort);
     rel.add('node http', () => http.close());
 
-    const admin = await buildAdminApi(deps, token, [jobsRoutes]);
+    const admin = await buildAdminApi(deps, token, [jobsRoutes, exportRoutes]);
     const apiUrl = await listen(admin, config.apiAddress, config.apiPort);
     rel.add('admin api', () => admin.close());
+
+    if (config.exportFiles.length > 0) {
+      const exports = await startExportWriter({ db, log: log.child({ mod: 'exports' }), dir: join(config.statedir, 'exports'), formats: config.exportFiles, domain: config.dhcpDomain });
+      rel.add('export files', () => exports.close());
+    }
 
     const prune = setInterval(() => {
       pruneEvents(db, config.eventRetentionDays).catch((err: unknown) => log.warn({ err }, 'pruning old events failed'));

@@ -27,27 +27,38 @@ export async function connect(o: ClientOptions, env: NodeJS.ProcessEnv = process
   return new ApiClient(api.replace(/\/+$/, ''), token);
 }
 
+type Query = Record<string, string | string[] | boolean | undefined>;
+
+function withQuery(path: string, query: Query | undefined): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v === undefined || v === false) continue;
+    for (const item of Array.isArray(v) ? v : [v === true ? '1' : v]) qs.append(k, item);
+  }
+  const s = qs.toString();
+  return s ? `${path}?${s}` : path;
+}
+
 export class ApiClient {
   constructor(
     readonly base: string,
     private readonly token: string | undefined,
   ) {}
 
-  get<T>(path: string, query?: Record<string, string | string[] | boolean | undefined>): Promise<T> {
-    const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(query ?? {})) {
-      if (v === undefined || v === false) continue;
-      for (const item of Array.isArray(v) ? v : [v === true ? '1' : v]) qs.append(k, item);
-    }
-    const s = qs.toString();
-    return this.request<T>('GET', s ? `${path}?${s}` : path);
+  async get<T>(path: string, query?: Query): Promise<T> {
+    return JSON.parse(await this.request('GET', withQuery(path, query))) as T;
   }
 
-  post<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('POST', path, body);
+  /** A route that answers text (exports, the node client). */
+  getText(path: string, query?: Query): Promise<string> {
+    return this.request('GET', withQuery(path, query));
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async post<T>(path: string, body: unknown): Promise<T> {
+    return JSON.parse(await this.request('POST', path, body)) as T;
+  }
+
+  private async request(method: string, path: string, body?: unknown): Promise<string> {
     const url = `${this.base}/api/v1${path}`;
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
@@ -63,7 +74,7 @@ export class ApiClient {
       );
     }
     const text = await res.text();
-    if (res.ok) return JSON.parse(text) as T;
+    if (res.ok) return text;
     let problem: { code?: string; detail?: string } = {};
     try {
       problem = JSON.parse(text) as typeof problem;

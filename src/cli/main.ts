@@ -3,10 +3,13 @@ import { isMusterError } from '../errors.js';
 import { VERSION } from '../version.js';
 import * as daemon from './daemon.js';
 import * as group from './group/index.js';
+import * as exporter from './export.js';
 import * as info from './info.js';
 import * as job from './job/index.js';
+import * as monitor from './monitor.js';
 import * as node from './node/index.js';
 import * as simulate from './simulate.js';
+import * as stats from './stats.js';
 
 /** Registers nouns only; each noun registers its verbs. */
 export function program(name: string): Command {
@@ -27,7 +30,10 @@ export function program(name: string): Command {
     .addCommand(node.command(product))
     .addCommand(group.command(product))
     .addCommand(job.command(product))
+    .addCommand(exporter.command(product))
     .addCommand(info.command(product, VERSION))
+    .addCommand(monitor.command(product))
+    .addCommand(stats.command(product))
     .addCommand(simulate.command())
     .addCommand(daemon.command());
 }

@@ -43,6 +43,7 @@ export const FlatConfigSchema = z.object({
   tftpRoot: z.string(),
   ipxeDir: z.string(),
   tftpMaxTransfers: z.number(),
+  exportFiles: z.array(z.enum(['ethers', 'hosts', 'dnsmasq'])),
   defaultBootenv: z.string(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
@@ -135,6 +136,7 @@ export const KEYS: readonly KeySpec[] = [
   spec('tftp root', 'tftpRoot', k.plain, unset, { path: true }),
   spec('ipxe dir', 'ipxeDir', k.plain, fixed('/usr/lib/ipxe'), { path: true }),
   spec('tftp max transfers', 'tftpMaxTransfers', k.whole('transfers', 1), fixed(256)),
+  spec('export files', 'exportFiles', k.oneOf('ethers', 'hosts', 'dnsmasq'), () => [], { list: true }),
   spec('default bootenv', 'defaultBootenv', k.name, fixed('discovery')),
   spec('log level', 'logLevel', k.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), fixed('info')),
   spec('node name', 'defaults.nameTemplate', k.nameTemplate, fixed('n####')),

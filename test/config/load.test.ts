@@ -54,6 +54,7 @@ const USER_DEFAULTS: Config = {
   tftpRoot: resolve('var/muster/tftp'),
   ipxeDir: '/usr/lib/ipxe',
   tftpMaxTransfers: 256,
+  exportFiles: [],
   defaultBootenv: 'discovery',
   logLevel: 'info',
   defaults: { nameTemplate: 'n####', firstNode: 0, totalNodes: undefined, group: 'cluster', vnfs: '', enabled: true, debug: 0 },
