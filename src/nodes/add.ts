@@ -3,7 +3,7 @@ import { sqlState, UNIQUE_VIOLATION } from '../db/index.js';
 import { MusterError } from '../errors.js';
 import { addEvents } from '../events/index.js';
 import { parseMac, macNodeId } from './mac.js';
-import { checkNodeName, formatName, lowestFree, nameNumber, parseTemplate } from './names.js';
+import { checkNodeName, formatName, nameNumber, namesExhausted, parseTemplate } from './names.js';
 import { NODE_COLUMNS, toNode } from './row.js';
 import type { Node, NodeDefaults } from './types.js';
 
@@ -87,27 +87,54 @@ async function refuseExisting(q: Queryable, items: { mac: string; name?: string 
   }
 }
 
+/**
+ * The lowest free numbers of the template. The database returns only the free intervals (the
+ * first few gaps), not every name, so naming stays cheap with 100,000 nodes registered.
+ */
 async function allocateNames(q: Queryable, items: { name?: string | undefined }[], d: NodeDefaults): Promise<string[]> {
   const wanted = items.filter((i) => i.name === undefined).length;
   if (wanted === 0) return items.map((i) => i.name!);
   const t = parseTemplate(d.nameTemplate);
-  const like = escapeLike(t.prefix) + '%' + escapeLike(t.suffix);
-  const { rows } = await q.query<{ name: string }>(`SELECT name FROM nodes WHERE name LIKE $1`, [like]);
-  const used = new Set<number>();
-  for (const r of rows) {
-    const n = nameNumber(t, r.name);
-    if (n !== null) used.add(n);
-  }
-  // Names given explicitly in this batch are taken too.
-  for (const i of items) if (i.name !== undefined) {
-    const n = nameNumber(t, i.name);
-    if (n !== null) used.add(n);
-  }
   const last = d.totalNodes !== undefined ? d.firstNode + d.totalNodes - 1 : d.firstNode + 10 ** t.width - 1;
-  const free = lowestFree(used, d.firstNode, last, wanted);
+  // Names given explicitly in this batch are taken too.
+  const given = new Set(items.flatMap((i) => (i.name === undefined ? [] : [nameNumber(t, i.name) ?? -1])));
+  const { rows } = await q.query<{ lo: number; hi: number }>(FREE_INTERVALS, [
+    escapeLike(t.prefix) + '%' + escapeLike(t.suffix),
+    t.prefix.length + 1,
+    t.prefix.length + t.suffix.length,
+    t.width,
+    d.firstNode,
+    last,
+    wanted + given.size,
+  ]);
+  const free: number[] = [];
+  for (const { lo, hi } of rows) {
+    for (let n = Number(lo); n <= Number(hi) && free.length < wanted; n++) if (!given.has(n)) free.push(n);
+  }
+  if (free.length < wanted) throw namesExhausted(d.firstNode, last, wanted);
   let k = 0;
   return items.map((i) => i.name ?? formatName(t, free[k++]!));
 }
+
+/**
+ * Free intervals [lo, hi] of template numbers in [$5, $6], lowest first. A name counts as number
+ * k only when it is exactly the template's spelling of k (n01 is not n0001 under n####).
+ * $1 LIKE pattern, $2 first digit position, $3 prefix+suffix length, $4 width, $7 max intervals.
+ */
+const FREE_INTERVALS = `
+  WITH used AS (
+    SELECT DISTINCT substr(name, $2::int, length(name) - $3::int)::bigint AS k
+      FROM nodes
+     WHERE name LIKE $1
+       AND substr(name, $2::int, length(name) - $3::int) ~ '^[0-9]{1,15}$'
+       AND (length(name) - $3::int = $4::int OR (length(name) - $3::int > $4::int AND substr(name, $2::int, 1) <> '0'))
+  ), r AS (SELECT k FROM used WHERE k BETWEEN $5::bigint AND $6::bigint)
+  SELECT lo, hi FROM (
+    SELECT $5::bigint AS lo, coalesce((SELECT min(k) FROM r), $6::bigint + 1) - 1 AS hi
+    UNION ALL
+    SELECT k + 1, coalesce(lead(k) OVER (ORDER BY k), $6::bigint + 1) - 1 FROM r
+  ) gaps
+  WHERE lo <= hi ORDER BY lo LIMIT $7::int`;
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);

@@ -61,18 +61,10 @@ export function nameNumber(t: NameTemplate, name: string): number | null {
   return formatName(t, n) === name ? n : null;
 }
 
-/**
- * The `count` lowest free numbers in [first, last], as Perceus: gaps left by deleted nodes are
- * refilled first. Throws NAMES_EXHAUSTED rather than hand out a duplicate (Perceus did).
- */
-export function lowestFree(used: Set<number>, first: number, last: number, count: number): number[] {
-  const out: number[] = [];
-  for (let n = first; n <= last && out.length < count; n++) if (!used.has(n)) out.push(n);
-  if (out.length < count) {
-    throw new MusterError(
-      'NAMES_EXHAUSTED',
-      `no free node names left in ${first}..${last} for ${count} new node(s); raise 'Total Nodes' or widen 'Node Name'`,
-    );
-  }
-  return out;
+/** Refused rather than hand out a duplicate, as Perceus did when its range was full. */
+export function namesExhausted(first: number, last: number, count: number): MusterError {
+  return new MusterError(
+    'NAMES_EXHAUSTED',
+    `no free node names left in ${first}..${last} for ${count} new node(s); raise 'Total Nodes' or widen 'Node Name'`,
+  );
 }

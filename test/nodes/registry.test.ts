@@ -42,6 +42,15 @@ await describeEachBackend('node registry', (kind) => {
     assert.equal(await count(), 2);
   });
 
+  it('counts only exact template spellings, past the width too, and skips names given in the same batch', async () => {
+    const d = { ...defaults, nameTemplate: 'n##', totalNodes: 200 };
+    await addNodes(t.db, [{ mac: mac(1), name: 'n005' }, { mac: mac(2), name: 'n100' }, { mac: mac(3), name: 'n00' }], d);
+    const got = await addNodes(t.db, [{ mac: mac(4) }, { mac: mac(5), name: 'n01' }, { mac: mac(6) }], d);
+    assert.deepEqual(got.map((n) => n.name), ['n02', 'n01', 'n03'], 'n005 is not n05; n00 and n01 are taken');
+    await addNodes(t.db, Array.from({ length: 96 }, (_, i) => ({ mac: mac(10 + i) })), d);
+    assert.equal((await addNode(t.db, { mac: mac(200) }, d)).name, 'n101', 'n100 was given; numbers outgrow the width');
+  });
+
   it('refuses a duplicate MAC in any spelling, naming the existing node, and adds nothing', async () => {
     await addNode(t.db, { mac: 'aa:bb:cc:dd:ee:ff' }, defaults);
     await assert.rejects(addNode(t.db, { mac: 'AA-BB-CC-DD-EE-FF' }, defaults), (e) => code('NODE_EXISTS')(e) && /n0000/.test((e as Error).message));
