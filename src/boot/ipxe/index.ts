@@ -1,0 +1,19 @@
+/** iPXE boot scripts: what the HTTP routes `/boot.ipxe` and `/boot/<mac>` answer. */
+import type { Node } from '../../nodes/types.js';
+import { isValidLabel } from '../../nodes/names.js';
+import { BUILTIN_BOOTENVS, renderBootScript, type BootContext } from './script.js';
+import { loadBootenvTemplate } from './template.js';
+
+export { BUILTIN_BOOTENVS, DEFAULT_KERNEL_ARGS, bootPaths, chainScript, renderBootScript, type BootContext } from './script.js';
+export { loadBootenvTemplate, MAX_TEMPLATE_BYTES } from './template.js';
+
+/**
+ * The script for a node (null: unregistered MAC), reading its admin template from
+ * statedir/bootenvs/ when its bootenv is not built in. Read on every request: a changed
+ * bootenv or template takes effect on the node's next boot, with no regeneration step.
+ */
+export async function bootScriptFor(node: Node | null, ctx: Omit<BootContext, 'template'>, statedir: string): Promise<string> {
+  const custom = node !== null && node.enabled && !(BUILTIN_BOOTENVS as readonly string[]).includes(node.bootenv) && isValidLabel(node.bootenv);
+  const template = custom ? await loadBootenvTemplate(statedir, node.bootenv) : null;
+  return renderBootScript(node, { ...ctx, template });
+}

@@ -1,0 +1,153 @@
+/**
+ * iPXE scripts served over HTTP, chosen from the node's bootenv at the moment it asks. Pure:
+ * node + context in, script text out. Built-in bootenvs:
+ * - `discovery`: muster's provisioning kernel + initrd (statedir/bootenvs/discovery/), with
+ *   kernel arguments that point provisiond at this master. Unknown MACs get it too.
+ * - `vnfs`: the node's VNFS kernel and vnfs.img (statedir/vnfs/<name>/) as kernel + initramfs.
+ * - `local`: boot the local disk (BIOS: sanboot drive 0x80; UEFI: exit to the firmware's next
+ *   boot entry). Disabled nodes get this too, so they never reach provisioning.
+ * Any other bootenv is an admin template (template.ts). Every failure — missing template, bad
+ * name, a download that fails — gives a script that prints why, offers the iPXE shell for 30 s
+ * and then asks muster again, so fixing the bootenv takes effect without touching the node.
+ */
+import type { Node } from '../../nodes/types.js';
+import { isValidLabel } from '../../nodes/names.js';
+import { macHexhyp } from '../../nodes/mac.js';
+import { MusterError } from '../../errors.js';
+import { substitute } from './template.js';
+
+export const BUILTIN_BOOTENVS = ['discovery', 'vnfs', 'local'] as const;
+
+/** Kernel arguments added when the config sets none. */
+export const DEFAULT_KERNEL_ARGS = 'console=tty0 console=ttyS0,115200n8';
+
+/** iPXE's MAC of the first NIC, hyphenated (iPXE URL-encodes the colon form in paths). */
+const IPXE_MAC = '${net0/mac:hexhyp}';
+
+export interface BootContext {
+  /** This master's address as the node reaches it (IPv4, IPv6 or host name). */
+  addr: string;
+  httpPort: number;
+  /** Extra kernel arguments for discovery and vnfs kernels (console=, quiet, ...). */
+  kernelArgs: string;
+  /** Text of statedir/bootenvs/<node.bootenv>.ipxe; null when that file does not exist. */
+  template?: string | null;
+}
+
+/** HTTP paths the daemon must serve from statedir (the lead's static routes). */
+export const bootPaths = {
+  discoveryKernel: '/bootenvs/discovery/vmlinuz',
+  discoveryInitrd: '/bootenvs/discovery/initrd.img',
+  vnfsKernel: (vnfs: string) => `/vnfs/${vnfs}/vmlinuz`,
+  vnfsImage: (vnfs: string) => `/vnfs/${vnfs}/vnfs.img`,
+  boot: (macPart: string) => `/boot/${macPart}`,
+};
+
+export function baseUrl(ctx: BootContext): string {
+  if (!/^[A-Za-z0-9.:-]+$/.test(ctx.addr)) {
+    throw new MusterError('REQUEST_INVALID', `'${ctx.addr.replace(/[^\x20-\x7e]/g, '?')}' is not an address to put in a boot script; give an IP address or host name`);
+  }
+  return `http://${ctx.addr.includes(':') ? `[${ctx.addr}]` : ctx.addr}:${ctx.httpPort}`;
+}
+
+/** `/boot.ipxe`: sends iPXE on to its per-MAC script, retrying while muster is unreachable. */
+export function chainScript(ctx: BootContext): string {
+  return lines('#!ipxe', ':retry', `chain --replace ${baseUrl(ctx)}${bootPaths.boot(IPXE_MAC)} || goto failed`, ':failed', 'echo muster: cannot fetch the boot script, retrying in 10 s', 'sleep 10', 'goto retry');
+}
+
+/** A kernel + initrd boot: what the echo line names and where the two files are. */
+interface KernelBoot {
+  what: string;
+  kernel: string;
+  initrd: string;
+  /** File name the kernel sees (initrd= for EFI-stub kernels). */
+  initrdName: string;
+}
+
+export function renderBootScript(node: Node | null, ctx: BootContext): string {
+  const base = baseUrl(ctx);
+  const discovery = (what: string): KernelBoot => ({ what, kernel: base + bootPaths.discoveryKernel, initrd: base + bootPaths.discoveryInitrd, initrdName: 'initrd.img' });
+  if (node === null) return kernelScript(discovery('discovery (unregistered MAC)'), 'unknown node', kernelArgs(ctx, base, IPXE_MAC), base + bootPaths.boot(IPXE_MAC));
+  const who = `${node.name} (${node.mac})`;
+  const args = kernelArgs(ctx, base, macHexhyp(node.mac));
+  const retryUrl = base + bootPaths.boot(macHexhyp(node.mac));
+  const fail = (message: string) => errorScript(`${who}: ${message}`, retryUrl);
+  if (!node.enabled) return localScript(`${who} is disabled, booting the local disk`);
+  switch (node.bootenv) {
+    case 'discovery':
+      return kernelScript(discovery('discovery'), who, args, retryUrl);
+    case 'vnfs': {
+      const vnfs = node.vnfs;
+      if (vnfs === '') return fail(`bootenv vnfs but no VNFS set (muster node set vnfs <name> ${node.name})`);
+      if (!isValidLabel(vnfs)) return fail(`VNFS name '${vnfs}' is not valid`);
+      return kernelScript({ what: `vnfs ${vnfs}`, kernel: base + bootPaths.vnfsKernel(vnfs), initrd: base + bootPaths.vnfsImage(vnfs), initrdName: 'vnfs.img' }, who, args, retryUrl);
+    }
+    case 'local':
+      return localScript(`${who} boots the local disk`);
+  }
+  if (!isValidLabel(node.bootenv)) return fail(`bootenv name '${node.bootenv}' is not valid`);
+  if (ctx.template == null) return fail(`bootenv '${node.bootenv}' does not exist (create bootenvs/${node.bootenv}.ipxe in the statedir)`);
+  const result = substitute(ctx.template, templateFields(node, ctx, base));
+  return result.ok ? result.script : fail(`bootenv '${node.bootenv}': ${result.error}`);
+}
+
+/** The fields a template may use as `{{field}}`. */
+export function templateFields(node: Node, ctx: BootContext, base: string): Record<string, string> {
+  return {
+    name: node.name,
+    mac: node.mac,
+    hexhyp: macHexhyp(node.mac),
+    group: node.group,
+    vnfs: node.vnfs,
+    bootenv: node.bootenv,
+    ipaddr: node.ipaddr ?? '',
+    desc: node.desc,
+    debug: String(node.debug),
+    master: ctx.addr,
+    httpport: String(ctx.httpPort),
+    baseurl: base,
+    kernelargs: kernelArgs(ctx, base, macHexhyp(node.mac)),
+  };
+}
+
+/** masterip= as Perceus's initramfs reads it, muster.http= for provisiond, BOOTIF= as pxelinux. */
+function kernelArgs(ctx: BootContext, base: string, bootif: string): string {
+  return [`masterip=${ctx.addr}`, `muster.http=${base}`, `BOOTIF=01-${bootif}`, ctx.kernelArgs].filter((a) => a !== '').join(' ');
+}
+
+function kernelScript(boot: KernelBoot, who: string, args: string, retryUrl: string): string {
+  return lines(
+    '#!ipxe',
+    `echo muster: ${safeText(who)} boots ${safeText(boot.what)}`,
+    // initrd= names the initrd for EFI-stub kernels; BIOS kernels ignore it.
+    `kernel ${boot.kernel} initrd=${boot.initrdName} ${args} || goto failed`,
+    `initrd --name ${boot.initrdName} ${boot.initrd} || goto failed`,
+    'boot || goto failed',
+    ':failed',
+    'echo muster: boot failed, asking muster again in 10 s',
+    'sleep 10',
+    `chain --replace ${retryUrl}`,
+  );
+}
+
+function localScript(message: string): string {
+  return lines('#!ipxe', `echo muster: ${safeText(message)}`, 'iseq ${platform} pcbios && sanboot --no-describe --drive 0x80 ||', 'exit');
+}
+
+function errorScript(message: string, retryUrl: string): string {
+  return lines(
+    '#!ipxe',
+    `echo muster: ${safeText(message)}`,
+    'prompt --timeout 30000 Press any key within 30 s for the iPXE shell && shell ||',
+    `chain --replace ${retryUrl}`,
+  );
+}
+
+/** Text for `echo`: iPXE would expand `${...}` and a newline would start a command. */
+function safeText(s: string): string {
+  return s.replace(/[^A-Za-z0-9 .,:;!'()<>/_=+@#-]/g, '?');
+}
+
+function lines(...ls: string[]): string {
+  return ls.join('\n') + '\n';
+}

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Node } from '../../../src/nodes/types.js';
+import { bootScriptFor, chainScript, renderBootScript, MAX_TEMPLATE_BYTES, type BootContext } from '../../../src/boot/ipxe/index.js';
+
+const ctx: BootContext = { addr: '10.0.0.1', httpPort: 8987, kernelArgs: 'console=ttyS0,115200n8 quiet' };
+const base = 'http://10.0.0.1:8987';
+
+function node(fields: Partial<Node> = {}): Node {
+  const at = new Date('2024-01-01T00:00:00Z');
+  return { mac: '52:54:00:12:34:56', name: 'n0001', group: 'cluster', vnfs: 'centos7', enabled: true, debug: 0, desc: '', bootenv: 'discovery', status: null, ipaddr: null, lastcontact: null, createdAt: at, updatedAt: at, ...fields };
+}
+
+const args = 'masterip=10.0.0.1 muster.http=http://10.0.0.1:8987 BOOTIF=01-52-54-00-12-34-56 console=ttyS0,115200n8 quiet';
+const retry = `chain --replace ${base}/boot/52-54-00-12-34-56\n`;
+const kernelTail = `boot || goto failed\n:failed\necho muster: boot failed, asking muster again in 10 s\nsleep 10\n`;
+const errorScript = (msg: string) => `#!ipxe\necho muster: ${msg}\nprompt --timeout 30000 Press any key within 30 s for the iPXE shell && shell ||\n${retry}`;
+const local = (msg: string) => `#!ipxe\necho muster: ${msg}\niseq \${platform} pcbios && sanboot --no-describe --drive 0x80 ||\nexit\n`;
+
+test('ipxe.chainScript chains to the per-MAC script with iPXE\'s hexhyp MAC', () => {
+  assert.equal(
+    chainScript(ctx),
+    `#!ipxe\n:retry\nchain --replace ${base}/boot/\${net0/mac:hexhyp} || goto failed\n:failed\necho muster: cannot fetch the boot script, retrying in 10 s\nsleep 10\ngoto retry\n`,
+  );
+  assert.match(chainScript({ ...ctx, addr: 'fd00::1' }), /chain --replace http:\/\/\[fd00::1\]:8987\/boot\//);
+  assert.throws(() => chainScript({ ...ctx, addr: '10.0.0.1\nshell' }), { code: 'REQUEST_INVALID' });
+});
+
+test('ipxe.renderBootScript renders each built-in bootenv exactly', () => {
+  const cases: Array<[string, Node | null, string]> = [
+    ['unknown MAC → discovery', null,
+      `#!ipxe\necho muster: unknown node boots discovery (unregistered MAC)\n` +
+      `kernel ${base}/bootenvs/discovery/vmlinuz initrd=initrd.img masterip=10.0.0.1 muster.http=${base} BOOTIF=01-\${net0/mac:hexhyp} console=ttyS0,115200n8 quiet || goto failed\n` +
+      `initrd --name initrd.img ${base}/bootenvs/discovery/initrd.img || goto failed\n${kernelTail}chain --replace ${base}/boot/\${net0/mac:hexhyp}\n`],
+    ['discovery', node(),
+      `#!ipxe\necho muster: n0001 (52:54:00:12:34:56) boots discovery\n` +
+      `kernel ${base}/bootenvs/discovery/vmlinuz initrd=initrd.img ${args} || goto failed\n` +
+      `initrd --name initrd.img ${base}/bootenvs/discovery/initrd.img || goto failed\n${kernelTail}${retry}`],
+    ['vnfs', node({ bootenv: 'vnfs' }),
+      `#!ipxe\necho muster: n0001 (52:54:00:12:34:56) boots vnfs centos7\n` +
+      `kernel ${base}/vnfs/centos7/vmlinuz initrd=vnfs.img ${args} || goto failed\n` +
+      `initrd --name vnfs.img ${base}/vnfs/centos7/vnfs.img || goto failed\n${kernelTail}${retry}`],
+    ['local', node({ bootenv: 'local' }), local('n0001 (52:54:00:12:34:56) boots the local disk')],
+    ['disabled node never provisions', node({ enabled: false, bootenv: 'discovery' }), local('n0001 (52:54:00:12:34:56) is disabled, booting the local disk')],
+    ['vnfs without a VNFS', node({ bootenv: 'vnfs', vnfs: '' }), errorScript('n0001 (52:54:00:12:34:56): bootenv vnfs but no VNFS set (muster node set vnfs <name> n0001)')],
+    ['vnfs name with a path', node({ bootenv: 'vnfs', vnfs: '../../etc' }), errorScript("n0001 (52:54:00:12:34:56): VNFS name '../../etc' is not valid")],
+    ['unknown bootenv', node({ bootenv: 'rescue' }), errorScript("n0001 (52:54:00:12:34:56): bootenv 'rescue' does not exist (create bootenvs/rescue.ipxe in the statedir)")],
+    ['bootenv traversal, iPXE syntax shown inert', node({ bootenv: '../x${net0}' }), errorScript("n0001 (52:54:00:12:34:56): bootenv name '../x??net0?' is not valid")],
+  ];
+  for (const [name, n, want] of cases) assert.equal(renderBootScript(n, ctx), want, name);
+  assert.match(renderBootScript(node(), { ...ctx, kernelArgs: '' }), /BOOTIF=01-52-54-00-12-34-56 \|\| goto failed/, 'no trailing space without extra args');
+});
+
+test('ipxe.renderBootScript fills admin templates with {{field}} and leaves ${...} to iPXE', () => {
+  const n = node({ bootenv: 'rescue', ipaddr: '10.0.0.21', desc: 'rack 3' });
+  const template = '#!ipxe\n# {{name}} in {{group}}, {{desc}}\nkernel {{baseurl}}/rescue/vmlinuz ip={{ipaddr}} {{kernelargs}} mac=${net0/mac}\nboot\n';
+  assert.equal(
+    renderBootScript(n, { ...ctx, template }),
+    `#!ipxe\n# n0001 in cluster, rack 3\nkernel ${base}/rescue/vmlinuz ip=10.0.0.21 ${args} mac=\${net0/mac}\nboot\n`,
+  );
+  const refused: Array<[string, string, Partial<Node>, RegExp]> = [
+    ['typo in a field', '#!ipxe\necho {{nmae}}\n', {}, /unknown field ..nmae..,/],
+    ['not an iPXE script', 'kernel x\n', {}, /does not start with #!ipxe/],
+    ['too big', `#!ipxe\n${'#'.repeat(MAX_TEMPLATE_BYTES)}\n`, {}, /larger than 65536 bytes/],
+    ['newline in a value would inject commands', '#!ipxe\necho {{desc}}\n', { desc: 'x\nshell' }, /node field desc holds a control character/],
+  ];
+  for (const [name, text, fields, want] of refused) {
+    const script = renderBootScript(node({ bootenv: 'rescue', ...fields }), { ...ctx, template: text });
+    assert.match(script, /^#!ipxe\necho muster: n0001 \(52:54:00:12:34:56\): bootenv 'rescue': /, name);
+    assert.match(script, want, name);
+    assert.ok(script.endsWith(retry), name);
+  }
+});
+
+test('ipxe.bootScriptFor reads statedir/bootenvs/<name>.ipxe on every call', async () => {
+  const statedir = await mkdtemp(join(tmpdir(), 'muster-ipxe-'));
+  try {
+    const n = node({ bootenv: 'rescue' });
+    assert.match(await bootScriptFor(n, ctx, statedir), /bootenv 'rescue' does not exist/);
+    await mkdir(join(statedir, 'bootenvs'));
+    await writeFile(join(statedir, 'bootenvs', 'rescue.ipxe'), '#!ipxe\necho rescue {{name}}\n');
+    assert.equal(await bootScriptFor(n, ctx, statedir), '#!ipxe\necho rescue n0001\n');
+    await writeFile(join(statedir, 'bootenvs', 'rescue.ipxe'), '#!ipxe\necho changed\n');
+    assert.equal(await bootScriptFor(n, ctx, statedir), '#!ipxe\necho changed\n', 'no caching: an edit takes effect at once');
+    await writeFile(join(statedir, 'bootenvs', 'local.ipxe'), '#!ipxe\necho not used\n');
+    assert.match(await bootScriptFor(node({ bootenv: 'local' }), ctx, statedir), /sanboot/, 'built-in names are reserved');
+    await writeFile(join(statedir, 'bootenvs', 'huge.ipxe'), `#!ipxe\n${'#'.repeat(2 * MAX_TEMPLATE_BYTES)}\n`);
+    assert.match(await bootScriptFor(node({ bootenv: 'huge' }), ctx, statedir), /larger than 65536 bytes/);
+    assert.match(await bootScriptFor(null, ctx, statedir), /boots discovery \(unregistered MAC\)/);
+  } finally {
+    await rm(statedir, { recursive: true, force: true });
+  }
+});
