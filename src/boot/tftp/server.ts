@@ -129,15 +129,20 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
   });
   socket.on('error', (err) => log.error({ err }, 'tftp socket error'));
   const port = socket.address().port;
+  let closing: Promise<void> | null = null;
   log.info({ host: opts.host, port, root: rootReal }, 'tftp listening');
 
   return {
     port,
     stats: () => ({ ...stats, active: active.size, outcomes: { ...stats.outcomes }, rejected: { ...stats.rejected } }),
-    async close() {
-      await new Promise<void>((resolve) => socket.close(() => resolve()));
-      await Promise.all([...active].map((t) => t.abort()));
-      log.info('tftp stopped');
+    close() {
+      // Idempotent: the daemon's shutdown and a test's cleanup may both call it.
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => socket.close(() => resolve()));
+        await Promise.all([...active].map((t) => t.abort()));
+        log.info('tftp stopped');
+      })();
+      return closing;
     },
   };
 }

@@ -211,6 +211,7 @@ test('server.close ends running transfers; bad root and busy port are clear erro
   await c.recv();
   assert.equal(s.stats().active, 1);
   await s.close();
+  await s.close();
   assert.equal(s.stats().active, 0);
   assert.equal(s.stats().outcomes.closed, 1);
   c.close();
