@@ -19,6 +19,8 @@ import { filesRoutes } from './api/files.js';
 import { pruneEvents } from './events/index.js';
 import { startExportWriter } from './exports/index.js';
 import { exportRoutes } from './api/exports.js';
+import { dhcpRoutes } from './api/dhcp.js';
+import { dhcpOptionsFromConfig, startDhcpServer, type DhcpServer } from './boot/dhcp/index.js';
 import { VERSION } from './version.js';
 
 const JOB_GRACE_MS = 10_000;
@@ -101,7 +103,13 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const httpUrl = await listen(http, config.listen, config.httpPort);
     rel.add('node http', () => http.close());
 
-    const admin = await buildAdminApi(deps, token, [jobsRoutes, exportRoutes]);
+    let dhcp: DhcpServer | null = null;
+    if (config.dhcpMode !== 'off') {
+      dhcp = await startDhcpServer(dhcpOptionsFromConfig(config, { db, log, httpPort: portOf(httpUrl) }));
+      rel.add('dhcp', () => dhcp!.close());
+    }
+
+    const admin = await buildAdminApi(deps, token, [jobsRoutes, exportRoutes, dhcpRoutes(dhcp)]);
     const apiUrl = await listen(admin, config.apiAddress, config.apiPort);
     rel.add('admin api', () => admin.close());
 
@@ -116,7 +124,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     prune.unref();
     rel.add('event pruning', async () => clearInterval(prune));
 
-    const ports = { provisiond: provisiond.port, tftp: 0, dhcp: 0 };
+    const ports = { provisiond: provisiond.port, tftp: 0, dhcp: dhcp ? config.dhcpPort : 0 };
     const unpublish = await publishRuntime({ pid: process.pid, api: apiUrl, http: httpUrl, statedir: config.statedir, startedAt: deps.startedAt.toISOString(), ports });
     rel.add('runtime file', unpublish);
     log.info({ api: apiUrl, http: httpUrl, version: VERSION }, 'muster daemon started');
@@ -143,4 +151,8 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
   const bound = typeof addr === 'object' && addr ? addr.port : port;
   const shown = host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return `http://${shown}:${bound}`;
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
 }

@@ -1,6 +1,13 @@
 import { Command } from 'commander';
 import { verb } from './select.js';
 
+interface DhcpInfo {
+  mode: string;
+  stats: Record<string, number>;
+  seenServers: Array<{ server: string; offers: number; leasesAddresses: boolean; bootfile: string | null; lastSeen: string }>;
+  leases: Array<{ mac: string; ip: string; state: string; expiresAt: string }>;
+}
+
 interface SystemInfo {
   version: string;
   pid: number;
@@ -40,5 +47,18 @@ export function command(product: string, version: string): Command {
     ];
     for (const [k, v] of rows) cli.data(`${k.padEnd(14)}${v}`);
   });
-  return new Command('info').description('Information about muster and its configuration').addCommand(about, { isDefault: true }).addCommand(config).addCommand(system);
+  const dhcp = verb('dhcp', 'Show DHCP counters, other DHCP servers seen on the segment, and leases', product, async (cli) => {
+    const d = await (await cli.client()).get<DhcpInfo>('/info/dhcp');
+    if (cli.g.json) return cli.json(d);
+    cli.data(`DHCP mode      ${d.mode}`);
+    const counters = Object.entries(d.stats).filter(([, n]) => n > 0);
+    cli.data(`Counters       ${counters.map(([k, n]) => `${k}=${n}`).join(' ') || '(none)'}`);
+    if (d.seenServers.length === 0) cli.data('Other servers  none seen');
+    for (const s of d.seenServers) {
+      cli.data(`Other server   ${s.server}: ${s.offers} offers, ${s.leasesAddresses ? 'hands out addresses' : 'proxyDHCP (boot data only)'}, bootfile ${s.bootfile ?? '-'}, last seen ${s.lastSeen}`);
+    }
+    cli.data(`Leases         ${d.leases.length}`);
+    for (const l of d.leases) cli.data(`   ${l.ip.padEnd(15)} ${l.mac} ${l.state.padEnd(8)} until ${l.expiresAt}`);
+  });
+  return new Command('info').description('Information about muster and its configuration').addCommand(about, { isDefault: true }).addCommand(config).addCommand(system).addCommand(dhcp);
 }

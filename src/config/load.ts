@@ -97,15 +97,17 @@ function interfaceAddress(device: string): string | undefined {
 /** Fills the values whose default depends on other settings. */
 function derive(config: Config, warnings: string[]): void {
   config.tftpRoot ??= join(config.statedir, 'tftp');
-  if (config.vnfsMaster !== undefined) return;
+  if (config.vnfsMaster !== undefined && config.dhcpServerAddress !== undefined) return;
   const device = config.masterDevice;
   const deviceAddress = device === undefined ? undefined : interfaceAddress(device);
   if (device !== undefined && deviceAddress === undefined) {
     warnings.push(`master network device '${device}' has no IPv4 address here; 'vnfs transfer master' is derived without it`);
   }
+  // The boot LAN's view of this master.
   const address = deviceAddress ?? (config.listen !== '0.0.0.0' ? config.listen : firstHostAddress());
+  config.dhcpServerAddress ??= address;
   // Over http, nodes fetch from muster's node-facing HTTP server (Perceus put host:port here too).
-  config.vnfsMaster = address === undefined || config.vnfsMethod !== 'http' || config.httpPort === 80 ? address : `${address}:${config.httpPort}`;
+  config.vnfsMaster ??= address === undefined || config.vnfsMethod !== 'http' || config.httpPort === 80 ? address : `${address}:${config.httpPort}`;
 }
 
 /** The host's first non-loopback IPv4 address: the default master when nothing names one. */

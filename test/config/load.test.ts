@@ -9,9 +9,12 @@ import { confDir } from './confdir.js';
 
 const USER = 1000;
 
-/** What the default vnfs transfer master is on this host (first non-loopback IPv4, with the port). */
+/** The default master address on this host (its first non-loopback IPv4), bare and with a port. */
+function hostAddress(): string | undefined {
+  return Object.values(networkInterfaces()).flat().find((x) => x?.family === 'IPv4' && !x.internal)?.address;
+}
 function hostMaster(port: number): string | undefined {
-  const a = Object.values(networkInterfaces()).flat().find((x) => x?.family === 'IPv4' && !x.internal)?.address;
+  const a = hostAddress();
   return a === undefined ? undefined : `${a}:${port}`;
 }
 
@@ -39,7 +42,7 @@ const USER_DEFAULTS: Config = {
   dhcpMode: 'off',
   dhcpPort: 6767,
   dhcpProxyPort: 14011,
-  dhcpServerAddress: undefined,
+  dhcpServerAddress: hostAddress(),
   dhcpSubnets: [],
   dhcpRanges: [],
   dhcpGateway: undefined,
