@@ -20,6 +20,8 @@ import { pruneEvents } from './events/index.js';
 import { startExportWriter } from './exports/index.js';
 import { exportRoutes } from './api/exports.js';
 import { dhcpRoutes } from './api/dhcp.js';
+import { bootRoutes } from './api/boot.js';
+import { populateTftpRoot, startTftpServer, type TftpServer } from './boot/tftp/index.js';
 import { dhcpOptionsFromConfig, startDhcpServer, type DhcpServer } from './boot/dhcp/index.js';
 import { VERSION } from './version.js';
 
@@ -99,7 +101,20 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const provisiond = await startProvisiondServer({ service: nodescripts, log: log.child({ mod: 'provisiond' }), port: config.provisiondPort, host: config.listen });
     rel.add('provisiond', () => provisiond.close());
 
-    const http = await buildNodeApi(deps, [nodescriptRoutes({ service: nodescripts }), filesRoutes({ statedir: config.statedir })]);
+    const tftpRoot = config.tftpRoot;
+    let tftp: TftpServer | null = null;
+    if (config.tftpEnabled) {
+      await populateTftpRoot(tftpRoot, config.ipxeDir, log.child({ mod: 'tftp' }));
+      tftp = await startTftpServer({ root: tftpRoot, host: config.listen, port: config.tftpPort, maxTransfers: config.tftpMaxTransfers, log: log.child({ mod: 'tftp' }) });
+      rel.add('tftp', () => tftp!.close());
+    }
+
+    const http = await buildNodeApi(deps, [
+      nodescriptRoutes({ service: nodescripts }),
+      // /files/{vnfs,files,bootenvs}/… from statedir, and /files/tftp/… (UEFI HTTP boot) from the TFTP root
+      filesRoutes({ statedir: config.statedir, folders: ['vnfs', 'files', 'bootenvs'], dirs: { tftp: tftpRoot } }),
+      bootRoutes({ db, statedir: config.statedir, kernelArgs: config.bootKernelArgs }),
+    ]);
     const httpUrl = await listen(http, config.listen, config.httpPort);
     rel.add('node http', () => http.close());
 
@@ -124,7 +139,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     prune.unref();
     rel.add('event pruning', async () => clearInterval(prune));
 
-    const ports = { provisiond: provisiond.port, tftp: 0, dhcp: dhcp ? config.dhcpPort : 0 };
+    const ports = { provisiond: provisiond.port, tftp: tftp?.port ?? 0, dhcp: dhcp ? config.dhcpPort : 0 };
     const unpublish = await publishRuntime({ pid: process.pid, api: apiUrl, http: httpUrl, statedir: config.statedir, startedAt: deps.startedAt.toISOString(), ports });
     rel.add('runtime file', unpublish);
     log.info({ api: apiUrl, http: httpUrl, version: VERSION }, 'muster daemon started');

@@ -8,6 +8,8 @@ export interface FilesRoutesOptions {
   statedir: string;
   /** top-level folders of statedir that nodes may read */
   folders?: string[];
+  /** more folders, each served from a directory of its own (e.g. tftp → the TFTP root) */
+  dirs?: Record<string, string>;
 }
 
 /**
@@ -52,13 +54,15 @@ export function parseRange(header: string | undefined, size: number): { start: n
 
 /** GET /files/<path>: files under statedir's allowed folders (vnfs/, files/), with Range, for getfile. */
 export function filesRoutes(opts: FilesRoutesOptions): (app: FastifyInstance) => Promise<void> {
-  const folders = opts.folders ?? ['vnfs', 'files'];
+  const folders = [...(opts.folders ?? ['vnfs', 'files']), ...Object.keys(opts.dirs ?? {})];
+  const dirOf = (folder: string) => opts.dirs?.[folder] ?? join(opts.statedir, folder);
   return async (app) => {
     app.get('/files/*', async (req, reply) => {
       const segments = filePathSegments(req.raw.url ?? '', folders);
       const notFound = (): MusterError => new MusterError('FILE_NOT_FOUND', `no file /files/${segments.join('/')}`);
-      const root = await realpath(join(opts.statedir, segments[0]!)).catch(() => null);
-      const real = await realpath(join(opts.statedir, ...segments)).catch(() => null);
+      const dir = dirOf(segments[0]!);
+      const root = await realpath(dir).catch(() => null);
+      const real = await realpath(join(dir, ...segments.slice(1))).catch(() => null);
       if (root === null || real === null) throw notFound();
       // A symlink may point anywhere; what it resolves to must still be inside the folder.
       if (!real.startsWith(root + sep)) throw new MusterError('FILE_PATH_INVALID', `refused /files/${segments.join('/')}: it resolves outside ${segments[0]}/`);

@@ -11,7 +11,7 @@ export interface BootConfig {
   bios: string;
   /** UEFI x86-64 PXE (arch 7 and 9): `ipxe.efi` or `snponly.efi`. */
   uefi: string;
-  /** The EFI binary UEFI HTTP-boot clients fetch from `/tftp/<this>`. */
+  /** The EFI binary UEFI HTTP-boot clients fetch from `/files/tftp/<this>` (the TFTP root over HTTP). */
   uefiHttp: string;
   httpPort: number;
   /** Extra or overriding boot files by client architecture (RFC 4578 option 93), e.g. {11: 'ipxe-arm64.efi'}. */
@@ -59,7 +59,7 @@ export function chooseBoot(o: DhcpOptions, mac: string, server: string, cfg: Boo
   const http = `http://${server}${cfg.httpPort === 80 ? '' : `:${cfg.httpPort}`}`;
   if (isIpxe(o)) return { kind: 'ipxe', bootfile: `${http}/boot/${macHexhyp(mac)}`, vendorClass: 'PXEClient', arch };
   if ((o.vendorClass ?? '').startsWith('HTTPClient')) {
-    return { kind: 'uefi-http', bootfile: `${http}/tftp/${cfg.uefiHttp}`, vendorClass: 'HTTPClient', arch };
+    return { kind: 'uefi-http', bootfile: `${http}/files/tftp/${cfg.uefiHttp}`, vendorClass: 'HTTPClient', arch };
   }
   if (!isPxeClient(o)) return null;
   const mapped = arch === null ? undefined : cfg.byArch?.[arch];

@@ -34,12 +34,12 @@ export interface BootContext {
   template?: string | null;
 }
 
-/** HTTP paths the daemon must serve from statedir (the lead's static routes). */
+/** HTTP paths of the boot files: the /files route serves statedir's bootenvs/ and vnfs/. */
 export const bootPaths = {
-  discoveryKernel: '/bootenvs/discovery/vmlinuz',
-  discoveryInitrd: '/bootenvs/discovery/initrd.img',
-  vnfsKernel: (vnfs: string) => `/vnfs/${vnfs}/vmlinuz`,
-  vnfsImage: (vnfs: string) => `/vnfs/${vnfs}/vnfs.img`,
+  discoveryKernel: '/files/bootenvs/discovery/vmlinuz',
+  discoveryInitrd: '/files/bootenvs/discovery/initrd.img',
+  vnfsKernel: (vnfs: string) => `/files/vnfs/${vnfs}/vmlinuz`,
+  vnfsImage: (vnfs: string) => `/files/vnfs/${vnfs}/vnfs.img`,
   boot: (macPart: string) => `/boot/${macPart}`,
 };
 

@@ -39,7 +39,7 @@ describe('dhcp boot file by firmware', () => {
   it('gives UEFI HTTP boot the EFI binary over HTTP and echoes HTTPClient', () => {
     assert.deepEqual(pick({ vendorClass: 'HTTPClient:Arch:00016:UNDI:003000', clientArch: [16] }), {
       kind: 'uefi-http',
-      bootfile: 'http://10.0.0.1:8080/tftp/ipxe.efi',
+      bootfile: 'http://10.0.0.1:8080/files/tftp/ipxe.efi',
       vendorClass: 'HTTPClient',
       arch: 16,
     });

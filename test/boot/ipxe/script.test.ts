@@ -33,16 +33,16 @@ test('ipxe.renderBootScript renders each built-in bootenv exactly', () => {
   const cases: Array<[string, Node | null, string]> = [
     ['unknown MAC → discovery', null,
       `#!ipxe\necho muster: unknown node boots discovery (unregistered MAC)\n` +
-      `kernel ${base}/bootenvs/discovery/vmlinuz initrd=initrd.img masterip=10.0.0.1 muster.http=${base} BOOTIF=01-\${net0/mac:hexhyp} console=ttyS0,115200n8 quiet || goto failed\n` +
-      `initrd --name initrd.img ${base}/bootenvs/discovery/initrd.img || goto failed\n${kernelTail}chain --replace ${base}/boot/\${net0/mac:hexhyp}\n`],
+      `kernel ${base}/files/bootenvs/discovery/vmlinuz initrd=initrd.img masterip=10.0.0.1 muster.http=${base} BOOTIF=01-\${net0/mac:hexhyp} console=ttyS0,115200n8 quiet || goto failed\n` +
+      `initrd --name initrd.img ${base}/files/bootenvs/discovery/initrd.img || goto failed\n${kernelTail}chain --replace ${base}/boot/\${net0/mac:hexhyp}\n`],
     ['discovery', node(),
       `#!ipxe\necho muster: n0001 (52:54:00:12:34:56) boots discovery\n` +
-      `kernel ${base}/bootenvs/discovery/vmlinuz initrd=initrd.img ${args} || goto failed\n` +
-      `initrd --name initrd.img ${base}/bootenvs/discovery/initrd.img || goto failed\n${kernelTail}${retry}`],
+      `kernel ${base}/files/bootenvs/discovery/vmlinuz initrd=initrd.img ${args} || goto failed\n` +
+      `initrd --name initrd.img ${base}/files/bootenvs/discovery/initrd.img || goto failed\n${kernelTail}${retry}`],
     ['vnfs', node({ bootenv: 'vnfs' }),
       `#!ipxe\necho muster: n0001 (52:54:00:12:34:56) boots vnfs centos7\n` +
-      `kernel ${base}/vnfs/centos7/vmlinuz initrd=vnfs.img ${args} || goto failed\n` +
-      `initrd --name vnfs.img ${base}/vnfs/centos7/vnfs.img || goto failed\n${kernelTail}${retry}`],
+      `kernel ${base}/files/vnfs/centos7/vmlinuz initrd=vnfs.img ${args} || goto failed\n` +
+      `initrd --name vnfs.img ${base}/files/vnfs/centos7/vnfs.img || goto failed\n${kernelTail}${retry}`],
     ['local', node({ bootenv: 'local' }), local('n0001 (52:54:00:12:34:56) boots the local disk')],
     ['disabled node never provisions', node({ enabled: false, bootenv: 'discovery' }), local('n0001 (52:54:00:12:34:56) is disabled, booting the local disk')],
     ['vnfs without a VNFS', node({ bootenv: 'vnfs', vnfs: '' }), errorScript('n0001 (52:54:00:12:34:56): bootenv vnfs but no VNFS set (muster node set vnfs <name> n0001)')],

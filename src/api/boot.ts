@@ -1,0 +1,52 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { bootScriptFor, chainScript, type BootContext } from '../boot/ipxe/index.js';
+import type { Db } from '../db/index.js';
+import { MusterError } from '../errors.js';
+import { addEvent } from '../events/index.js';
+import { getNodeByMac, tryParseMac } from '../nodes/index.js';
+
+export interface BootRoutesOptions {
+  db: Db;
+  statedir: string;
+  kernelArgs: string;
+}
+
+const IPXE = 'text/plain; charset=utf-8';
+
+/**
+ * iPXE over HTTP. The script is chosen from the node's bootenv at the moment it asks, so
+ * `muster node set bootenv local …` takes effect on the next boot with no regeneration step.
+ * URLs in the script use the address the request came in on: the node reached us there.
+ */
+export function bootRoutes(opts: BootRoutesOptions): (app: FastifyInstance) => Promise<void> {
+  const context = (req: FastifyRequest): Omit<BootContext, 'template'> => ({
+    addr: (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+    httpPort: req.socket.localPort ?? 80,
+    kernelArgs: opts.kernelArgs,
+  });
+  return async (app) => {
+    app.get('/boot.ipxe', async (req, reply) =>
+      reply.type(IPXE).send(chainScript(context(req))),
+    );
+    app.get(
+      '/boot/:mac',
+      { schema: { summary: "The node's iPXE script, from its bootenv", params: z.object({ mac: z.string().max(64) }) } },
+      async (req, reply) => {
+        // hexhyp (aa-bb-…), colons, %3A (iPXE URL-encodes ${net0/mac} in paths): all one MAC.
+        const mac = tryParseMac((req.params as { mac: string }).mac);
+        if (mac === null) throw new MusterError('MAC_INVALID', `'${(req.params as { mac: string }).mac.slice(0, 64)}' is not a MAC address`);
+        const node = await getNodeByMac(opts.db, mac);
+        const script = await bootScriptFor(node, context(req), opts.statedir);
+        await addEvent(opts.db, {
+          kind: 'boot.script',
+          node: node?.name ?? null,
+          mac,
+          message: `iPXE script (${node ? `bootenv ${node.bootenv}` : 'unregistered: discovery'}) sent to ${req.ip}`,
+          data: { bootenv: node?.bootenv ?? 'discovery', ip: req.ip },
+        });
+        return reply.type(IPXE).send(script);
+      },
+    );
+  };
+}
