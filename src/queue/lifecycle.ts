@@ -4,21 +4,30 @@ import { SQL } from './sql.js';
 import { ClaimedJobSchema, type ClaimedJob, type Outcome } from './types.js';
 
 /**
- * The worker side of a job's life: claim, lease renewal, finish, reaping. Each is one statement
- * (the per-node lock and the ready hand-on live inside muster_finish_job).
+ * The worker side of a job's life: claim, lease renewal, finish, reaping. Each is one call of a
+ * plpgsql function in 000003_queue.sql (the per-node lock, the ready hand-on and the slot of the
+ * global cap live there). A worker ends its job and claims the next in one call.
  */
 
 /** The oldest claimable job with a free slot, or null. */
 export async function claimJob(db: Queryable, owner: string, leaseSeconds: number): Promise<ClaimedJob | null> {
-  try {
-    const { rows } = await db.query(SQL.claim, [owner, leaseSeconds]);
-    return rows[0] ? ClaimedJobSchema.parse(rows[0]) : null;
-  } catch (err) {
-    // The one-running-per-node index refused: cannot happen while the ready marker holds, and
-    // if it ever does the database kept the rule; nothing was claimed.
-    if (sqlState(err) === UNIQUE_VIOLATION) return null;
-    throw err;
+  for (let tries = 1; ; tries++) {
+    try {
+      const { rows } = await db.query<{ id: number | null }>(`SELECT * FROM muster_claim_job($1, $2, NULL)`, [owner, leaseSeconds]);
+      return rows[0]?.id == null ? null : ClaimedJobSchema.parse(rows[0]);
+    } catch (err) {
+      // Another claimer took the same free slot a moment earlier (jobs_slot_held refused ours;
+      // nothing was claimed): try the other free slots.
+      if (sqlState(err) !== UNIQUE_VIOLATION || tries === 5) throw err;
+    }
   }
+}
+
+function finishParams(id: number, owner: string, outcome: Outcome, log: string | null, retryMs: number): unknown[] {
+  const error = 'error' in outcome ? outcome.error : null;
+  const result = outcome.kind === 'succeeded' && outcome.result !== undefined ? JSON.stringify(outcome.result) : null;
+  const delay = outcome.kind === 'snooze' ? outcome.afterMs : retryMs;
+  return [id, owner, outcome.kind, error, result, log, Math.round(delay)];
 }
 
 /** Ends one attempt; null when this owner no longer holds the job (fenced out, nothing changed). */
@@ -30,14 +39,32 @@ export async function finishJob(
   log: string | null,
   retryMs = 0,
 ): Promise<string | null> {
-  const error = 'error' in outcome ? outcome.error : null;
-  const result = outcome.kind === 'succeeded' && outcome.result !== undefined ? JSON.stringify(outcome.result) : null;
-  const delay = outcome.kind === 'snooze' ? outcome.afterMs : retryMs;
   const { rows } = await db.query<{ state: string | null }>(
     `SELECT muster_finish_job($1, $2, $3, $4, $5::jsonb, $6, $7) AS state`,
-    [id, owner, outcome.kind, error, result, log, Math.round(delay)],
+    finishParams(id, owner, outcome, log, retryMs),
   );
   return rows[0]?.state ?? null;
+}
+
+/**
+ * Ends one attempt and, in the same transaction, claims the next job into the slot it gave back.
+ * state null: fenced out (nothing changed, nothing claimed).
+ */
+export async function finishAndClaim(
+  db: Queryable,
+  id: number,
+  owner: string,
+  outcome: Outcome,
+  log: string | null,
+  retryMs: number,
+  leaseSeconds: number,
+): Promise<{ state: string | null; next: ClaimedJob | null }> {
+  const { rows } = await db.query<{ state: string | null; id: number | null }>(
+    `SELECT f.state, (f.next).* FROM muster_finish_and_claim($1, $2, $3, $4, $5::jsonb, $6, $7, $8) f`,
+    [...finishParams(id, owner, outcome, log, retryMs), leaseSeconds],
+  );
+  const row = rows[0];
+  return { state: row?.state ?? null, next: row?.id == null ? null : ClaimedJobSchema.parse(row) };
 }
 
 /** Renews this owner's leases; returns the ids still held and those asked to cancel. */

@@ -8,7 +8,6 @@ function load(name: string): string {
 }
 
 export const SQL = {
-  claim: load('claim'),
   renew: load('renew'),
   expired: load('expired'),
   takeNodeTasks: load('take-node-tasks'),

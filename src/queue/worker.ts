@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
 import { retryDelayMs } from './backoff.js';
 import type { JigContext } from './jigs/types.js';
-import { claimJob, finishJob, reapExpired, renewLeases, setSlots } from './lifecycle.js';
+import { claimJob, finishAndClaim, finishJob, reapExpired, renewLeases, setSlots } from './lifecycle.js';
 import { JobAbort, runJob } from './runner.js';
 import type { ClaimedJob, Outcome } from './types.js';
 import { Wakeup } from './wakeup.js';
@@ -118,7 +118,8 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
     else stats.failed += 1;
   }
 
-  async function execute(job: ClaimedJob): Promise<void> {
+  /** Runs a claimed job and ends it; returns the next job, claimed in the same call unless stopping. */
+  async function execute(job: ClaimedJob): Promise<ClaimedJob | null> {
     const ac = new AbortController();
     running.set(job.id, ac);
     stats.claimed += 1;
@@ -126,31 +127,48 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
     try {
       const { outcome, log: output } = await runJob(db, job, ac.signal, ctx, logLimit);
       const retryMs = outcome.kind === 'failed' ? retryDelayMs(job.attempts, retryBaseMs) : 0;
-      const state = await persist('finishing a job', () => finishJob(db, job.id, owner, outcome, output, retryMs));
+      const ended = await persist('finishing a job', () =>
+        stopping
+          ? finishJob(db, job.id, owner, outcome, output, retryMs).then((state) => ({ state, next: null }))
+          : finishAndClaim(db, job.id, owner, outcome, output, retryMs, leaseSeconds),
+      );
+      const state = ended?.state ?? null;
       count(outcome, state);
       if (state === null) log.warn({ job: job.id }, 'job lost its lease; its result was not recorded');
+      return ended?.next ?? null;
     } finally {
       clearTimeout(timer);
       running.delete(job.id);
     }
   }
 
+  /** A job claimed just as the stop began goes back to the queue unrun. */
+  async function release(job: ClaimedJob): Promise<void> {
+    count({ kind: 'released' }, await persist('releasing a job', () => finishJob(db, job.id, owner, { kind: 'released' }, null)));
+  }
+
   async function loop(): Promise<void> {
     let failures = 0;
+    let job: ClaimedJob | null = null;
     while (!stopping) {
-      let job: ClaimedJob | null;
-      try {
-        job = await claimJob(db, owner, leaseSeconds);
-        failures = 0;
-      } catch (err) {
-        dbError('claiming a job', err);
-        failures += 1;
-        await wake.sleep(Math.min(5000, 100 * 2 ** failures), false);
-        continue;
+      if (job === null) {
+        try {
+          job = await claimJob(db, owner, leaseSeconds);
+          failures = 0;
+        } catch (err) {
+          dbError('claiming a job', err);
+          failures += 1;
+          await wake.sleep(Math.min(5000, 100 * 2 ** failures), false);
+          continue;
+        }
+        if (job === null) {
+          await wake.sleep(pollMs, true);
+          continue;
+        }
       }
-      if (job) await execute(job);
-      else await wake.sleep(pollMs, true);
+      job = await execute(job);
     }
+    if (job !== null) await release(job);
   }
 
   async function renew(): Promise<void> {

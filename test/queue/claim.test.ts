@@ -86,7 +86,7 @@ await describeEachBackend('queue claim and transitions', (kind) => {
     await t.db.query(`UPDATE jobs SET lease_until = now() - interval '1 second' WHERE id = $1`, [j!.id]);
     await reapExpired(t.db, () => 0);
     assert.equal((await getJob(t.db, ref!.id)).state, 'failed', 'out of attempts');
-    const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM job_slots WHERE job_id IS NOT NULL`);
+    const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE slot IS NOT NULL`);
     assert.equal(rows[0]!.n, 0, 'every slot given back');
   });
 

@@ -62,7 +62,7 @@ describe('queue across two daemon processes [postgres]', { skip }, () => {
         const { rows } = await t.db.query<{ running: number; nodes: number; slots: number }>(
           `SELECT (SELECT count(*) FROM jobs WHERE state = 'running')::int AS running,
                   (SELECT count(DISTINCT node) FROM jobs WHERE state = 'running')::int AS nodes,
-                  (SELECT count(*) FROM job_slots WHERE job_id IS NOT NULL)::int AS slots`,
+                  (SELECT count(*) FROM jobs WHERE slot IS NOT NULL)::int AS slots`,
         );
         const s = rows[0]!;
         assert.ok(s.running <= cap && s.slots <= cap, `sample ${samples}: ${s.running} running, ${s.slots} slots held (cap ${cap})`);

@@ -1,10 +1,14 @@
 -- The jig queue: one row per task on a node (see src/queue/ and docs of issue 4).
 -- Invariants, each enforced here and not only in application code:
---   * at most one running job per node          (jobs_one_running_per_node)
---   * per node at most one job is "ready" (the head of its FIFO); completion hands the marker on
+--   * at most one running job per node, and at most one head: a node has either its running job or
+--     one ready job, never both (jobs_one_running_per_node)
+--   * per node only the oldest queued job is "ready" (claimable); completion hands the marker on
 --     under a per-node transaction lock, so enqueue and completion of one node never interleave
---   * at most N jobs hold a worker slot across every daemon (job_slots, claimed in the claim)
+--   * at most N jobs run on the master across every daemon: each holds a slot number of job_slots
+--     on its own row, and no slot number is held twice (jobs_slot_held)
 -- Every state change writes its event row in the same transaction.
+-- Hot path: a worker ends its job and claims the next in one call (muster_finish_and_claim), one
+-- transaction and one commit per job; functions are plpgsql so their plans stay cached per session.
 
 CREATE TABLE jobs (
   id               bigserial PRIMARY KEY,
@@ -14,7 +18,7 @@ CREATE TABLE jobs (
   state            text NOT NULL DEFAULT 'queued'
                    CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
   -- Head of its node's FIFO: only a ready job may be claimed.
-  ready            boolean NOT NULL DEFAULT false,
+  ready            boolean NOT NULL DEFAULT false CHECK (NOT ready OR state = 'queued'),
   attempts         integer NOT NULL DEFAULT 0,
   max_attempts     integer NOT NULL DEFAULT 1 CHECK (max_attempts BETWEEN 1 AND 100),
   -- Time limit of one attempt; a wait job's limit spans its re-checks.
@@ -24,11 +28,13 @@ CREATE TABLE jobs (
   -- Lease: the owning daemon ('node' while a node task waits for the node's report).
   locked_by        text,
   lease_until      timestamptz,
+  -- Slot of the global cap while a worker runs the job (a node task gives it back).
+  slot             integer CHECK (slot IS NULL OR state = 'running'),
   cancel_requested boolean NOT NULL DEFAULT false,
   handed_at        timestamptz,
   chain_id         bigint,
   chain_pos        integer,
-  idempotency_key  text UNIQUE,
+  idempotency_key  text,
   created_at       timestamptz NOT NULL DEFAULT now(),
   started_at       timestamptz,
   finished_at      timestamptz,
@@ -36,46 +42,97 @@ CREATE TABLE jobs (
   error            text,
   log              text NOT NULL DEFAULT ''
 );
-CREATE UNIQUE INDEX jobs_one_running_per_node ON jobs (node) WHERE state = 'running';
-CREATE INDEX jobs_ready_fifo ON jobs (id) WHERE state = 'queued' AND ready;
+-- Few indexes: a claim or a finish changes indexed columns, so every index takes a new entry.
+CREATE UNIQUE INDEX jobs_one_running_per_node ON jobs (node) WHERE state = 'running' OR ready;
+CREATE UNIQUE INDEX jobs_slot_held ON jobs (slot) WHERE slot IS NOT NULL;
+CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX jobs_ready_fifo ON jobs (id) WHERE ready;
+-- A node's unfinished jobs, whatever its history: the hand-on and the enqueue check stay O(1).
+CREATE INDEX jobs_node_unfinished ON jobs (node, id) WHERE state IN ('queued', 'running');
 CREATE INDEX jobs_node_idx ON jobs (node, id);
 CREATE INDEX jobs_running_lease ON jobs (lease_until) WHERE state = 'running';
 CREATE INDEX jobs_chain_idx ON jobs (chain_id, id) WHERE chain_id IS NOT NULL;
-CREATE INDEX jobs_state_idx ON jobs (state, id);
 CREATE SEQUENCE job_chain_seq;
 
--- The global cap: a job runs on the master only while it holds a slot.
-CREATE TABLE job_slots (
-  slot   integer PRIMARY KEY,
-  job_id bigint UNIQUE REFERENCES jobs(id) ON DELETE SET NULL
+-- The slot numbers of the global cap (1..N). Never updated by claims: a slot is held on the job row.
+CREATE TABLE job_slots (slot integer PRIMARY KEY);
+
+-- What a claim hands a worker.
+CREATE TYPE muster_claimed_job AS (
+  id bigint, node text, node_name text, jig text, args jsonb, attempts integer, max_attempts integer,
+  timeout_s integer, deadline timestamptz, chain_id bigint
 );
 
--- Enqueue and completion of one node take this lock so a job queued during a completion is never
--- left without the ready marker.
-CREATE FUNCTION muster_lock_node(p_node macaddr) RETURNS void LANGUAGE sql AS $$
-  SELECT pg_advisory_xact_lock(1836413793, hashtext(p_node::text));
-$$;
-
 CREATE FUNCTION muster_job_event(p_kind text, p_level text, p_job jobs, p_message text) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
   INSERT INTO events (kind, level, node, mac, message, data)
   SELECT p_kind, p_level, n.name, p_job.node, p_message,
-         jsonb_build_object('job', p_job.id, 'jig', p_job.jig, 'state', p_job.state,
-                            'attempt', p_job.attempts, 'chain', p_job.chain_id, 'error', p_job.error)
+         jsonb_build_object('job', p_job.id, 'jig', p_job.jig, 'state', p_job.state, 'attempt', p_job.attempts,
+                            'chain', p_job.chain_id, 'owner', p_job.locked_by, 'error', p_job.error)
     FROM nodes n WHERE n.mac = p_job.node;
-$$;
+END $$;
 
--- Gives the ready marker to the node's oldest queued job if no job of the node is running or ready.
-CREATE FUNCTION muster_hand_on(p_node macaddr) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE v_next jobs;
+-- Enqueue, completion and cancel of one node serialize on this transaction lock.
+CREATE FUNCTION muster_lock_node(p_node macaddr) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  IF EXISTS (SELECT 1 FROM jobs WHERE node = p_node AND (state = 'running' OR (state = 'queued' AND ready))) THEN
-    RETURN;
+  PERFORM pg_advisory_xact_lock(1836413793, hashtext(p_node::text));
+END $$;
+
+-- A job became claimable now: wake idle workers, if a slot is free for one (a hint, workers poll too).
+-- A worker ending its job claims the next in the same transaction, so a backlog sends no notifications.
+-- (seqscan off: on statistics of an empty table the planner would scan every job for the count.)
+CREATE FUNCTION muster_wake_workers() RETURNS void LANGUAGE plpgsql SET enable_seqscan = off AS $$
+BEGIN
+  IF (SELECT count(*) FROM jobs WHERE slot IS NOT NULL) < (SELECT count(*) FROM job_slots) THEN
+    PERFORM pg_notify('muster_jobs', '');
   END IF;
+END $$;
+
+-- Gives the ready marker to the node's oldest queued job. Only called once the node has no running
+-- and no ready job (the unique index refuses it otherwise). Returns whether that job is due now.
+CREATE FUNCTION muster_hand_on(p_node macaddr) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE v_due boolean;
+BEGIN
   UPDATE jobs SET ready = true
-   WHERE id = (SELECT min(id) FROM jobs WHERE node = p_node AND state = 'queued')
-  RETURNING * INTO v_next;
-  IF FOUND AND v_next.run_after <= now() THEN PERFORM pg_notify('muster_jobs', ''); END IF;
+   WHERE id = (SELECT id FROM jobs WHERE node = p_node AND state = 'queued' ORDER BY id LIMIT 1)
+  RETURNING run_after <= now() INTO v_due;
+  RETURN coalesce(v_due, false);
+END $$;
+
+-- Claims the oldest ready job whose run_after has come. p_slot: the slot the caller gave back in
+-- this transaction (it keeps it); NULL: any free slot (two claimers racing for one slot: the loser
+-- gets unique_violation on jobs_slot_held and nothing changes). NULL result: nothing claimable or no
+-- free slot.
+CREATE FUNCTION muster_claim_job(p_owner text, p_lease_s integer, p_slot integer) RETURNS muster_claimed_job
+LANGUAGE plpgsql
+-- Plans must not depend on statistics: the pop walks jobs_ready_fifo in id order and the free slots
+-- come from jobs_slot_held. On statistics taken while few jobs were ready the planner would sort
+-- every ready job, or scan every job for the slots, on each claim (10x slower in a fresh backlog).
+SET enable_sort = off SET enable_bitmapscan = off SET enable_seqscan = off
+AS $$
+DECLARE v_slot integer := p_slot; v_job jobs; v_name text;
+BEGIN
+  IF v_slot IS NULL THEN
+    SELECT s.slot INTO v_slot FROM job_slots s WHERE NOT EXISTS (SELECT 1 FROM jobs r WHERE r.slot = s.slot)
+     ORDER BY random() LIMIT 1;  -- random: concurrent claimers seldom pick the same one
+    IF v_slot IS NULL THEN RETURN NULL; END IF;
+  END IF;
+  UPDATE jobs j SET state = 'running', ready = false, slot = v_slot, attempts = j.attempts + 1, locked_by = p_owner,
+         lease_until = now() + make_interval(secs => p_lease_s), cancel_requested = false,
+         -- a deadline still set means a wait job's re-check: the same attempt goes on
+         started_at = CASE WHEN j.deadline IS NULL THEN now() ELSE j.started_at END,
+         deadline = coalesce(j.deadline, now() + make_interval(secs => j.timeout_s))
+   WHERE j.id = (SELECT id FROM jobs WHERE ready AND run_after <= now() ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+  RETURNING j.* INTO v_job;
+  IF NOT FOUND THEN RETURN NULL; END IF;
+  SELECT name INTO v_name FROM nodes WHERE mac = v_job.node;
+  IF v_job.started_at = now() THEN
+    PERFORM muster_job_event('job.started', 'info', v_job,
+      format('job %s (%s) started, attempt %s', v_job.id, v_job.jig, v_job.attempts));
+  END IF;
+  RETURN (v_job.id, v_job.node::text, v_name, v_job.jig, v_job.args, v_job.attempts, v_job.max_attempts,
+          v_job.timeout_s, v_job.deadline, v_job.chain_id)::muster_claimed_job;
 END $$;
 
 -- Queues one job. Returns its id and whether it is new (false: the idempotency key existed).
@@ -90,14 +147,14 @@ BEGIN
   VALUES (p_node, p_jig, p_args, p_max_attempts, p_timeout_s, coalesce(p_run_after, now()), p_chain_id,
           p_chain_pos, p_key,
           NOT EXISTS (SELECT 1 FROM jobs e WHERE e.node = p_node AND e.state IN ('queued', 'running')))
-  ON CONFLICT (idempotency_key) DO NOTHING
+  ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
   RETURNING * INTO v_job;
   IF NOT FOUND THEN
     RETURN QUERY SELECT j.id, false FROM jobs j WHERE j.idempotency_key = p_key;
     RETURN;
   END IF;
   PERFORM muster_job_event('job.queued', 'info', v_job, format('job %s (%s) queued', v_job.id, p_jig));
-  IF v_job.ready AND v_job.run_after <= now() THEN PERFORM pg_notify('muster_jobs', ''); END IF;
+  IF v_job.ready AND v_job.run_after <= now() THEN PERFORM muster_wake_workers(); END IF;
   RETURN QUERY SELECT v_job.id, true;
 END $$;
 
@@ -117,51 +174,62 @@ BEGIN
   END LOOP;
 END $$;
 
--- Ends one attempt of a running job. p_owner fences: only the lease holder may finish
--- (p_outcome 'expired' instead requires an expired lease, for the reaper). Returns the new state,
--- or NULL when the job was not running under that owner (nothing changed).
+-- The state an attempt's outcome leads to (inlined into the finishing UPDATE).
+CREATE FUNCTION muster_next_state(p_outcome text, p_attempts integer, p_max_attempts integer) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN p_outcome IN ('snooze', 'released') THEN 'queued'
+              WHEN p_outcome IN ('failed', 'expired') AND p_attempts < p_max_attempts THEN 'queued'
+              WHEN p_outcome IN ('succeeded', 'cancelled') THEN p_outcome
+              ELSE 'failed' END
+$$;
+
+-- Ends one attempt of a running job. p_owner fences: only the lease holder may end it (p_outcome
+-- 'expired' instead requires an expired lease, for the reaper). state: the new state, NULL when the
+-- job was not running under that owner (nothing changed). freed_slot: the slot it gave back.
+-- due: a job of the node is claimable now (the retried job itself, or the next one handed on).
 -- Outcomes: succeeded | failed (retried while attempts remain) | fatal (never retried) |
 -- cancelled | snooze (re-check later, attempt not counted) | released (shutdown, not counted) |
 -- async (the node runs it: keeps the node, gives back the slot) | expired.
-CREATE FUNCTION muster_finish_job(p_id bigint, p_owner text, p_outcome text, p_error text, p_result jsonb,
-                                  p_log text, p_retry_ms integer)
-RETURNS text LANGUAGE plpgsql AS $$
-DECLARE v_node macaddr; v_job jobs; v_retry boolean;
+CREATE FUNCTION muster_end_attempt(p_id bigint, p_owner text, p_outcome text, p_error text, p_result jsonb,
+                                   p_log text, p_retry_ms integer,
+                                   OUT state text, OUT freed_slot integer, OUT due boolean)
+LANGUAGE plpgsql AS $$
+DECLARE v_node macaddr; v_job jobs;
 BEGIN
-  SELECT node INTO v_node FROM jobs WHERE id = p_id;
-  IF NOT FOUND THEN RETURN NULL; END IF;
+  due := false;
+  SELECT j.node, j.slot INTO v_node, freed_slot FROM jobs j WHERE j.id = p_id;
+  IF NOT FOUND THEN RETURN; END IF;
   PERFORM muster_lock_node(v_node);
-  SELECT * INTO v_job FROM jobs WHERE id = p_id AND state = 'running'
-     AND CASE WHEN p_outcome = 'expired' THEN lease_until < now() ELSE locked_by = p_owner END
-     FOR UPDATE;
-  IF NOT FOUND THEN RETURN NULL; END IF;
-  UPDATE job_slots SET job_id = NULL WHERE job_id = p_id;
   IF p_outcome = 'async' THEN
-    UPDATE jobs SET locked_by = 'node', lease_until = deadline, log = coalesce(p_log, log) WHERE id = p_id;
-    RETURN 'running';
+    UPDATE jobs j SET locked_by = 'node', lease_until = j.deadline, slot = NULL, log = coalesce(p_log, j.log)
+     WHERE j.id = p_id AND j.state = 'running' AND j.locked_by = p_owner
+    RETURNING j.* INTO v_job;
+  ELSE
+    UPDATE jobs j SET
+        state = muster_next_state(p_outcome, j.attempts, j.max_attempts),
+        ready = muster_next_state(p_outcome, j.attempts, j.max_attempts) = 'queued',
+        finished_at = CASE WHEN muster_next_state(p_outcome, j.attempts, j.max_attempts) = 'queued' THEN NULL ELSE now() END,
+        attempts = j.attempts - CASE WHEN p_outcome IN ('snooze', 'released') THEN 1 ELSE 0 END,
+        run_after = now() + make_interval(secs => coalesce(p_retry_ms, 0) / 1000.0),
+        deadline = CASE WHEN p_outcome = 'snooze' THEN j.deadline END,
+        locked_by = NULL, lease_until = NULL, slot = NULL,
+        error = CASE WHEN p_outcome IN ('snooze', 'released') THEN j.error ELSE p_error END,
+        result = coalesce(p_result, j.result),
+        log = coalesce(p_log, j.log)
+     WHERE j.id = p_id AND j.state = 'running'
+       AND CASE WHEN p_outcome = 'expired' THEN j.lease_until < now() ELSE j.locked_by = p_owner END
+    RETURNING j.* INTO v_job;
   END IF;
-  v_retry := p_outcome IN ('failed', 'expired') AND v_job.attempts < v_job.max_attempts;
-  UPDATE jobs SET
-      state = CASE WHEN p_outcome IN ('snooze', 'released') OR v_retry THEN 'queued'
-                   WHEN p_outcome = 'succeeded' THEN 'succeeded'
-                   WHEN p_outcome = 'cancelled' THEN 'cancelled'
-                   ELSE 'failed' END,
-      ready = p_outcome IN ('snooze', 'released') OR v_retry,
-      attempts = attempts - CASE WHEN p_outcome IN ('snooze', 'released') THEN 1 ELSE 0 END,
-      run_after = now() + make_interval(secs => coalesce(p_retry_ms, 0) / 1000.0),
-      deadline = CASE WHEN p_outcome = 'snooze' THEN deadline END,
-      locked_by = NULL, lease_until = NULL,
-      finished_at = CASE WHEN p_outcome IN ('snooze', 'released') OR v_retry THEN NULL ELSE now() END,
-      error = CASE WHEN p_outcome IN ('snooze', 'released') THEN error ELSE p_error END,
-      result = coalesce(p_result, result),
-      log = coalesce(p_log, log)
-   WHERE id = p_id
-  RETURNING * INTO v_job;
-  IF p_outcome = 'snooze' THEN
+  IF NOT FOUND THEN
+    freed_slot := NULL;
+    RETURN;
+  END IF;
+  state := v_job.state;
+  IF p_outcome IN ('async', 'snooze') THEN
     NULL;
   ELSIF p_outcome = 'released' THEN
     PERFORM muster_job_event('job.released', 'info', v_job, format('job %s released at shutdown; queued again', p_id));
-  ELSIF v_retry THEN
+  ELSIF v_job.state = 'queued' THEN
     PERFORM muster_job_event('job.retrying', 'warn', v_job,
       format('job %s attempt %s of %s failed, retry in %s s: %s', p_id, v_job.attempts, v_job.max_attempts,
              round(coalesce(p_retry_ms, 0) / 1000.0, 1), p_error));
@@ -170,15 +238,43 @@ BEGIN
       v_job, format('job %s (%s) %s%s', p_id, v_job.jig, v_job.state, coalesce(': ' || p_error, '')));
     IF v_job.state <> 'succeeded' THEN PERFORM muster_cancel_chain_rest(v_job); END IF;
   END IF;
-  PERFORM muster_hand_on(v_node);
-  RETURN v_job.state;
+  IF v_job.state = 'queued' THEN
+    due := v_job.run_after <= now();  -- still its node's head
+  ELSIF v_job.state <> 'running' THEN
+    due := muster_hand_on(v_node);
+  END IF;
+END $$;
+
+-- Ends one attempt (see muster_end_attempt); with p_lease_s, claims the next job into the slot the
+-- ended job gave back, in the same transaction. next: the claimed job, or NULL.
+CREATE FUNCTION muster_finish_and_claim(p_id bigint, p_owner text, p_outcome text, p_error text, p_result jsonb,
+                                        p_log text, p_retry_ms integer, p_lease_s integer,
+                                        OUT state text, OUT next muster_claimed_job)
+LANGUAGE plpgsql AS $$
+DECLARE v_slot integer; v_due boolean;
+BEGIN
+  SELECT e.state, e.freed_slot, e.due INTO state, v_slot, v_due
+    FROM muster_end_attempt(p_id, p_owner, p_outcome, p_error, p_result, p_log, p_retry_ms) e;
+  -- A slot above a lowered cap is not reused.
+  IF p_lease_s IS NOT NULL AND v_slot IS NOT NULL AND EXISTS (SELECT 1 FROM job_slots s WHERE s.slot = v_slot) THEN
+    next := muster_claim_job(p_owner, p_lease_s, v_slot);
+  END IF;
+  IF v_due THEN PERFORM muster_wake_workers(); END IF;
+END $$;
+
+-- Ends one attempt without claiming (reaper, node reports, cancel). Returns the new state or NULL.
+CREATE FUNCTION muster_finish_job(p_id bigint, p_owner text, p_outcome text, p_error text, p_result jsonb,
+                                  p_log text, p_retry_ms integer)
+RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN (muster_finish_and_claim(p_id, p_owner, p_outcome, p_error, p_result, p_log, p_retry_ms, NULL)).state;
 END $$;
 
 -- Cancels a job: a queued one at once (with the rest of its chain), a node task awaiting its
 -- node's report at once, a running one by request (its worker aborts it). Returns the state the
 -- job was in, or NULL if there is no such job.
 CREATE FUNCTION muster_cancel_job(p_id bigint, p_reason text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE v_node macaddr; v_job jobs;
+DECLARE v_node macaddr; v_job jobs; v_was_ready boolean;
 BEGIN
   SELECT node INTO v_node FROM jobs WHERE id = p_id;
   IF NOT FOUND THEN RETURN NULL; END IF;
@@ -189,18 +285,22 @@ BEGIN
   ELSIF v_job.state = 'running' THEN
     UPDATE jobs SET cancel_requested = true WHERE id = p_id;
   ELSIF v_job.state = 'queued' THEN
+    v_was_ready := v_job.ready;
     UPDATE jobs SET state = 'cancelled', ready = false, finished_at = now(), error = p_reason
      WHERE id = p_id RETURNING * INTO v_job;
     PERFORM muster_job_event('job.cancelled', 'warn', v_job, format('job %s cancelled: %s', p_id, p_reason));
     PERFORM muster_cancel_chain_rest(v_job);
-    PERFORM muster_hand_on(v_node);
+    -- Only the head's cancel frees the node; a later job's leaves the head where it is.
+    IF v_was_ready AND muster_hand_on(v_node) THEN PERFORM muster_wake_workers(); END IF;
     RETURN 'queued';
   END IF;
   RETURN v_job.state;
 END $$;
 
--- Sets the number of slots (the global cap). Slots above the cap are dropped once free.
-CREATE FUNCTION muster_set_job_slots(p_cap integer) RETURNS void LANGUAGE sql AS $$
+-- Sets the number of slots (the global cap). A job holding a slot above a lowered cap keeps it to
+-- its end; no claim takes such a slot again.
+CREATE FUNCTION muster_set_job_slots(p_cap integer) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
   INSERT INTO job_slots (slot) SELECT generate_series(1, p_cap) ON CONFLICT (slot) DO NOTHING;
-  DELETE FROM job_slots WHERE slot > p_cap AND job_id IS NULL;
-$$;
+  DELETE FROM job_slots WHERE slot > p_cap;
+END $$;
