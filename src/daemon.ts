@@ -113,7 +113,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       nodescriptRoutes({ service: nodescripts }),
       // /files/{vnfs,files,bootenvs}/… from statedir, and /files/tftp/… (UEFI HTTP boot) from the TFTP root
       filesRoutes({ statedir: config.statedir, folders: ['vnfs', 'files', 'bootenvs'], dirs: { tftp: tftpRoot } }),
-      bootRoutes({ db, statedir: config.statedir, kernelArgs: config.bootKernelArgs }),
+      bootRoutes({ db, statedir: config.statedir, kernelArgs: config.bootKernelArgs.join(',') }),
     ]);
     const httpUrl = await listen(http, config.listen, config.httpPort);
     rel.add('node http', () => http.close());

@@ -44,7 +44,8 @@ export const FlatConfigSchema = z.object({
   ipxeDir: z.string(),
   tftpMaxTransfers: z.number(),
   exportFiles: z.array(z.enum(['ethers', 'hosts', 'dnsmasq'])),
-  bootKernelArgs: z.string(),
+  /** Perceus's parser splits values on commas; kernel args keep theirs (joined back with ','). */
+  bootKernelArgs: z.array(z.string()),
   defaultBootenv: z.string(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
@@ -138,7 +139,7 @@ export const KEYS: readonly KeySpec[] = [
   spec('ipxe dir', 'ipxeDir', k.plain, fixed('/usr/lib/ipxe'), { path: true }),
   spec('tftp max transfers', 'tftpMaxTransfers', k.whole('transfers', 1), fixed(256)),
   spec('export files', 'exportFiles', k.oneOf('ethers', 'hosts', 'dnsmasq'), () => [], { list: true }),
-  spec('boot kernel args', 'bootKernelArgs', k.plain, fixed('console=tty0 console=ttyS0,115200n8')),
+  spec('boot kernel args', 'bootKernelArgs', k.plain, () => ['console=tty0 console=ttyS0', '115200n8'], { list: true }),
   spec('default bootenv', 'defaultBootenv', k.name, fixed('discovery')),
   spec('log level', 'logLevel', k.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), fixed('info')),
   spec('node name', 'defaults.nameTemplate', k.nameTemplate, fixed('n####')),

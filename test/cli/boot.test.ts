@@ -44,8 +44,8 @@ describe('network boot served by the daemon (TFTP, iPXE over HTTP, files)', () =
     assert.match(unknown, /discovery/, 'an unknown MAC gets discovery');
     const bad = await fetch(`${d.info.http}/boot/not-a-mac`);
     assert.equal(bad.status, 400);
-    const shown = JSON.parse((await cli(d, ["node", "show", "n0000", "--json"])).stdout) as { nodes: Array<{ bootenv: string }> };
-    assert.equal(shown.nodes[0]!.bootenv, "local");
+    const shown = JSON.parse((await cli(d, ['node', 'show', 'n0000', '--json'])).stdout) as { nodes: Array<{ bootenv: string }> };
+    assert.equal(shown.nodes[0]!.bootenv, 'local');
   });
 
   it('serves an admin bootenv template with the node fields substituted', async () => {

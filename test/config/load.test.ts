@@ -58,7 +58,7 @@ const USER_DEFAULTS: Config = {
   ipxeDir: '/usr/lib/ipxe',
   tftpMaxTransfers: 256,
   exportFiles: [],
-  bootKernelArgs: 'console=tty0 console=ttyS0,115200n8',
+  bootKernelArgs: ['console=tty0 console=ttyS0', '115200n8'],
   defaultBootenv: 'discovery',
   logLevel: 'info',
   defaults: { nameTemplate: 'n####', firstNode: 0, totalNodes: undefined, group: 'cluster', vnfs: '', enabled: true, debug: 0 },
