@@ -47,12 +47,7 @@ class PgDb implements Db {
       client.release();
       return result;
     } catch (err) {
-      // A broken connection must not go back to the pool.
-      const ok = await client.query('ROLLBACK').then(
-        () => true,
-        () => false,
-      );
-      client.release(ok ? undefined : true);
+      await rollbackAndRelease(client);
       throw err;
     }
   }
@@ -113,11 +108,7 @@ class PgDb implements Db {
       client.release();
     } catch (err) {
       // A failed block that opened a transaction leaves this connection aborted: end it here.
-      const ok = await client.query('ROLLBACK').then(
-        () => true,
-        () => false,
-      );
-      client.release(ok ? undefined : true);
+      await rollbackAndRelease(client);
       throw err;
     }
   }
@@ -129,6 +120,15 @@ class PgDb implements Db {
     await c?.end().catch(() => undefined);
     await this.pool.end();
   }
+}
+
+/** Ends whatever transaction a failed query left open; a connection that cannot is discarded. */
+async function rollbackAndRelease(client: pg.PoolClient): Promise<void> {
+  const ok = await client.query('ROLLBACK').then(
+    () => true,
+    () => false,
+  );
+  client.release(ok ? undefined : true);
 }
 
 function quoteIdent(s: string): string {

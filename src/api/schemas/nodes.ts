@@ -1,24 +1,9 @@
 import { z } from 'zod';
+import { NodeSchema } from '../../nodes/types.js';
 import { repeated, queryBool } from '../zod.js';
 
-/** A node as the API returns it (dates as ISO strings). */
-export const NodeOut = z.object({
-  mac: z.string(),
-  name: z.string(),
-  group: z.string(),
-  vnfs: z.string(),
-  enabled: z.boolean(),
-  debug: z.number().int(),
-  desc: z.string(),
-  bootenv: z.string(),
-  status: z.string().nullable(),
-  ipaddr: z.string().nullable(),
-  lastcontact: z.date().nullable(),
-  lastExit: z.number().int().nullable(),
-  lastReport: z.date().nullable(),
-  createdAt: z.date(),
-  updatedAt: z.date(),
-});
+/** A node as the API returns it: the registry's own schema (dates go out as ISO strings). */
+export const NodeOut = NodeSchema;
 
 export const SelectionOut = z.object({ nodes: z.array(NodeOut), missing: z.array(z.string()) });
 
