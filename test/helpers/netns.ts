@@ -6,7 +6,8 @@
  *   const lan = await createLan({ subnet: '10.77.0', hosts: { srv: 1, cli: null } });
  *   await lan.run('srv', ['ip', 'addr']);              // runs to completion, returns stdout
  *   const p = lan.spawn('cli', ['busybox', 'udhcpc', …]); // tracked, killed by PID on destroy
- *   await lan.addTap('tap0');                           // a tap on the bridge, for QEMU (runs in lan.switchNs)
+ *   await lan.addTap('tap0');                           // a tap on the bridge, for QEMU…
+ *   const vm = lan.spawnOnSwitch(['qemu-system-x86_64', …]); // …which runs where the tap is, tracked too
  *   await lan.destroy();                               // kills tracked PIDs, deletes the namespaces
  *
  * Needs root (or CAP_NET_ADMIN) and iproute2; `netnsUnavailable()` says why not, for test skips.
@@ -27,8 +28,10 @@ export interface Lan {
   run(host: string, argv: string[], opts?: { timeoutMs?: number }): Promise<string>;
   /** Starts a long-running command in a host's namespace; destroy() kills it by PID. */
   spawn(host: string, argv: string[]): ResultPromise<{ reject: false; all: true }>;
-  /** Adds a tap device on the bridge; QEMU using it must run in `switchNs`. */
+  /** Adds a tap device on the bridge; QEMU using it must run in `switchNs` (spawnOnSwitch). */
   addTap(name: string): Promise<void>;
+  /** Like spawn, in the switch namespace (where the taps are). */
+  spawnOnSwitch(argv: string[]): ResultPromise<{ reject: false; all: true }>;
   destroy(): Promise<void>;
 }
 
@@ -104,6 +107,13 @@ export async function createLan(opts: { subnet: string; hosts: Record<string, nu
     return h.ns;
   };
 
+  // `ip netns exec` execs the command, so the child's PID is the command's own: kill by PID works.
+  const spawnIn = (ns: string, argv: string[]) => {
+    const child = execa('ip', ['netns', 'exec', ns, ...argv], { reject: false, all: true });
+    children.push(child);
+    return child;
+  };
+
   return {
     switchNs,
     hosts,
@@ -111,11 +121,8 @@ export async function createLan(opts: { subnet: string; hosts: Record<string, nu
       const r = await execa('ip', ['netns', 'exec', nsOf(host), ...argv], { timeout: o.timeoutMs ?? 30_000 });
       return r.stdout;
     },
-    spawn(host, argv) {
-      const child = execa('ip', ['netns', 'exec', nsOf(host), ...argv], { reject: false, all: true });
-      children.push(child);
-      return child;
-    },
+    spawn: (host, argv) => spawnIn(nsOf(host), argv),
+    spawnOnSwitch: (argv) => spawnIn(switchNs, argv),
     async addTap(name) {
       await ip('-n', switchNs, 'tuntap', 'add', 'dev', name, 'mode', 'tap');
       await ip('-n', switchNs, 'link', 'set', name, 'master', 'br0', 'up');

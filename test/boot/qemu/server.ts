@@ -1,0 +1,102 @@
+/**
+ * The real muster daemon (bin/muster daemon) inside a namespace of a test LAN, in DHCP full mode
+ * on the standard ports firmware uses (DHCP 67, TFTP 69), with a fresh Postgres database. The
+ * daemon reaches Postgres through its Unix socket (a path, so it crosses network namespaces);
+ * the test reads the events table from outside to see what the daemon served.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Lan } from '../../helpers/netns.js';
+import { freshPgDatabase, PG_ADMIN_URL } from '../../helpers/db.js';
+import { MUSTER_BIN } from '../../helpers/daemon.js';
+
+export const HTTP_PORT = 8987;
+
+export interface BootServer {
+  /** The daemon's log (pino JSON lines, debug level) so far. */
+  log(): string;
+  /** When muster served `/boot/<mac>` (the `boot.script` event), or null if it has not yet. */
+  bootScriptServedAt(mac: string): Promise<Date | null>;
+  stop(): Promise<void>;
+}
+
+/** The directory of the local Postgres server's Unix socket, asked of the server itself. */
+async function socketDir(): Promise<string> {
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ unix_socket_directories: string }>('SHOW unix_socket_directories');
+    const dir = rows[0]?.unix_socket_directories.split(',')[0]?.trim();
+    if (!dir) throw new Error('PostgreSQL has no Unix socket (unix_socket_directories is empty); the daemon in a namespace cannot reach 127.0.0.1');
+    return dir;
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * Starts the daemon in `host`'s namespace serving `subnet`.0/24 (the host must have the static
+ * address `<subnet>.1`) and resolves once it logged that it started.
+ */
+export async function startBootServer(lan: Lan, host: string, subnet: string): Promise<BootServer> {
+  const serverAddress = lan.hosts[host]?.ip;
+  if (!serverAddress) throw new Error(`host '${host}' needs a static address to serve DHCP`);
+  const database = await freshPgDatabase();
+  const dbName = new URL(database.url).pathname.slice(1);
+  const statedir = await mkdtemp(join(tmpdir(), 'muster-qemu-'));
+  const config = join(statedir, 'muster.conf');
+  await writeFile(config, '# empty: every setting comes from the environment below\n');
+  const env = {
+    MUSTER_CONFIG: config,
+    MUSTER_RUNTIME_DIR: join(statedir, 'run'),
+    MUSTER_LOG_LEVEL: 'debug',
+    DATABASE_URL: `postgres://postgres@/${dbName}?host=${encodeURIComponent(await socketDir())}`,
+    MUSTER_DHCP_MODE: 'full',
+    MUSTER_DHCP_SUBNET: `${subnet}.0/24`,
+    MUSTER_DHCP_RANGE: `${subnet}.100-${subnet}.199`,
+    MUSTER_DHCP_SERVER_ADDRESS: serverAddress,
+    MUSTER_DHCP_LEASE_TIME: '600',
+  };
+  const ports = ['--dhcp-port', '67', '--tftp-port', '69', '--http-port', String(HTTP_PORT), '--api-port', '8988', '--provisiond-port', '987'];
+  // `env` prefixes the variables: `ip netns exec` passes its own environment on unchanged.
+  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const child = lan.spawn(host, ['env', ...envArgs, process.execPath, MUSTER_BIN, 'daemon', '--statedir', statedir, ...ports]);
+  let log = '';
+  const started = new Promise<void>((resolve, reject) => {
+    child.all!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('"muster daemon started"')) resolve();
+    });
+    void child.then((r) => reject(new Error(`muster daemon exited (${r.exitCode ?? r.signal}) during start:\n${log.slice(-4000)}`)));
+    setTimeout(() => reject(new Error(`muster daemon did not start within 60 s:\n${log.slice(-4000)}`)), 60_000).unref();
+  });
+  const reader = new pg.Client({ connectionString: database.url });
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await child;
+      clearTimeout(t);
+    }
+    await reader.end().catch(() => undefined);
+    await database.drop();
+    await rm(statedir, { recursive: true, force: true });
+  };
+  try {
+    await started;
+    await reader.connect();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    log: () => log,
+    async bootScriptServedAt(mac) {
+      const { rows } = await reader.query<{ at: Date }>(`SELECT at FROM events WHERE kind = 'boot.script' AND mac = $1::macaddr ORDER BY id LIMIT 1`, [mac]);
+      return rows[0]?.at ?? null;
+    },
+    stop,
+  };
+}
