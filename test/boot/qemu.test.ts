@@ -90,18 +90,23 @@ describe('real firmware network-boots against muster alone', { skip, timeout: 2 
     it(`${label} boots until muster serves /boot/${mac}`, { timeout: BOOT_DEADLINE_MS + 30_000 }, async (t) => {
       const vm = startVm(lan!, { firmware, mac, tap: 'tap0', serialFile: serialPath(dir!, firmware) });
       const started = Date.now();
+      // iPXE's own word that the script arrived (the console wraps at 80 columns: join the lines).
+      const scriptArrived = new RegExp(`${mac.replaceAll(':', '-')} : \\d+ bytes \\[script\\]`);
       let served: Date | null = null;
+      let arrived = false;
       try {
-        while (!served && vm.exited() === null && Date.now() - started < BOOT_DEADLINE_MS) {
+        while (!arrived && vm.exited() === null && Date.now() - started < BOOT_DEADLINE_MS) {
           await sleep(500);
-          served = await server!.bootScriptServedAt(mac);
+          served ??= await server!.bootScriptServedAt(mac);
+          arrived = served !== null && scriptArrived.test((await vm.serial()).replaceAll('\n', ''));
         }
       } finally {
         await vm.kill();
       }
       const diagnosis = async () =>
-        `QEMU: ${vm.exited() ?? 'killed'}\n--- serial console (tail) ---\n${await vm.serialTail()}\n--- muster's log (tail) ---\n${server!.log().split('\n').slice(-15).join('\n')}`;
+        `QEMU: ${vm.exited() ?? 'killed'}\n--- serial console (tail) ---\n${(await vm.serial()).split('\n').slice(-40).join('\n')}\n--- muster's log (tail) ---\n${server!.log().split('\n').slice(-15).join('\n')}`;
       assert.ok(served, `muster did not serve /boot/${mac} within ${BOOT_DEADLINE_MS / 1000} s\n${await diagnosis()}`);
+      assert.ok(arrived, `muster served /boot/${mac} but the guest's console never showed iPXE receiving it\n${await diagnosis()}`);
       // The chain ran as designed: firmware got the boot file for its kind, iPXE then got its script URL.
       const entries = logEntries(server!.log());
       assert.deepEqual(bootfilesSent(entries, mac), chain, await diagnosis());

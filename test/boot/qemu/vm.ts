@@ -36,8 +36,8 @@ export interface VmOptions {
 }
 
 export interface Vm {
-  /** The last `lines` lines of the serial console, for assertion messages. */
-  serialTail(lines?: number): Promise<string>;
+  /** The serial console so far, as plain lines (escape sequences and blank lines removed). */
+  serial(): Promise<string>;
   /** QEMU's own stdout/stderr if it exited, else null. */
   exited(): string | null;
   kill(): Promise<void>;
@@ -68,11 +68,11 @@ export function startVm(lan: Lan, o: VmOptions): Vm {
   let output: string | null = null;
   void child.then((r) => (output = `exit ${r.exitCode ?? r.signal}: ${r.all ?? ''}`));
   return {
-    async serialTail(lines = 40) {
+    async serial() {
       const text = await readFile(o.serialFile, 'utf8').catch(() => '(no serial output)');
       // Firmware draws with escape sequences and carriage returns; keep what a reader can use.
       const plain = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r+\n?/g, '\n');
-      return plain.split('\n').filter((l) => l.trim() !== '').slice(-lines).join('\n');
+      return plain.split('\n').filter((l) => l.trim() !== '').join('\n');
     },
     exited: () => output,
     async kill() {
