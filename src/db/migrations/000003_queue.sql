@@ -10,26 +10,31 @@
 -- Hot path: a worker ends its job and claims the next in one call (muster_finish_and_claim), one
 -- transaction and one commit per job; functions are plpgsql so their plans stay cached per session.
 
+-- Value rules as domains: checked when a value is written. A table CHECK would be re-read and
+-- re-planned by every statement that updates a job (a tenth of the database's time in a backlog).
+CREATE DOMAIN muster_job_state AS text CHECK (VALUE IN ('queued', 'running', 'succeeded', 'failed', 'cancelled'));
+CREATE DOMAIN muster_job_attempts AS integer CHECK (VALUE BETWEEN 1 AND 100);
+CREATE DOMAIN muster_job_timeout AS integer CHECK (VALUE > 0);
+
 CREATE TABLE jobs (
   id               bigserial PRIMARY KEY,
   node             macaddr NOT NULL REFERENCES nodes(mac) ON DELETE CASCADE,
   jig              text NOT NULL,
   args             jsonb NOT NULL DEFAULT '{}',
-  state            text NOT NULL DEFAULT 'queued'
-                   CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
-  -- Head of its node's FIFO: only a ready job may be claimed.
-  ready            boolean NOT NULL DEFAULT false CHECK (NOT ready OR state = 'queued'),
+  state            muster_job_state NOT NULL DEFAULT 'queued',
+  -- Head of its node's FIFO (a queued job): only a ready job may be claimed.
+  ready            boolean NOT NULL DEFAULT false,
   attempts         integer NOT NULL DEFAULT 0,
-  max_attempts     integer NOT NULL DEFAULT 1 CHECK (max_attempts BETWEEN 1 AND 100),
+  max_attempts     muster_job_attempts NOT NULL DEFAULT 1,
   -- Time limit of one attempt; a wait job's limit spans its re-checks.
-  timeout_s        integer NOT NULL CHECK (timeout_s > 0),
+  timeout_s        muster_job_timeout NOT NULL,
   run_after        timestamptz NOT NULL DEFAULT now(),
   deadline         timestamptz,
   -- Lease: the owning daemon ('node' while a node task waits for the node's report).
   locked_by        text,
   lease_until      timestamptz,
   -- Slot of the global cap while a worker runs the job (a node task gives it back).
-  slot             integer CHECK (slot IS NULL OR state = 'running'),
+  slot             integer,
   cancel_requested boolean NOT NULL DEFAULT false,
   handed_at        timestamptz,
   chain_id         bigint,
@@ -47,8 +52,6 @@ CREATE UNIQUE INDEX jobs_one_running_per_node ON jobs (node) WHERE state = 'runn
 CREATE UNIQUE INDEX jobs_slot_held ON jobs (slot) WHERE slot IS NOT NULL;
 CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX jobs_ready_fifo ON jobs (id) WHERE ready;
--- A node's unfinished jobs, whatever its history: the hand-on and the enqueue check stay O(1).
-CREATE INDEX jobs_node_unfinished ON jobs (node, id) WHERE state IN ('queued', 'running');
 CREATE INDEX jobs_node_idx ON jobs (node, id);
 CREATE INDEX jobs_running_lease ON jobs (lease_until) WHERE state = 'running';
 CREATE INDEX jobs_chain_idx ON jobs (chain_id, id) WHERE chain_id IS NOT NULL;
@@ -63,39 +66,45 @@ CREATE TYPE muster_claimed_job AS (
   timeout_s integer, deadline timestamptz, chain_id bigint
 );
 
-CREATE FUNCTION muster_job_event(p_kind text, p_level text, p_job jobs, p_message text) RETURNS void
+-- Writes a job's event; returns the node's name.
+CREATE FUNCTION muster_job_event(p_kind text, p_level text, p_job jobs, p_message text) RETURNS text
 LANGUAGE plpgsql AS $$
+DECLARE v_name text;
 BEGIN
   INSERT INTO events (kind, level, node, mac, message, data)
   SELECT p_kind, p_level, n.name, p_job.node, p_message,
          jsonb_build_object('job', p_job.id, 'jig', p_job.jig, 'state', p_job.state, 'attempt', p_job.attempts,
                             'chain', p_job.chain_id, 'owner', p_job.locked_by, 'error', p_job.error)
-    FROM nodes n WHERE n.mac = p_job.node;
+    FROM nodes n WHERE n.mac = p_job.node
+  RETURNING node INTO v_name;
+  RETURN v_name;
 END $$;
 
--- Enqueue, completion and cancel of one node serialize on this transaction lock.
-CREATE FUNCTION muster_lock_node(p_node macaddr) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_advisory_xact_lock(1836413793, hashtext(p_node::text));
-END $$;
+-- Enqueue, completion and cancel of one node serialize on this transaction lock. (SQL, so that it
+-- is inlined into its callers' cached plans.)
+CREATE FUNCTION muster_lock_node(p_node macaddr) RETURNS void LANGUAGE sql AS $$
+  SELECT pg_advisory_xact_lock(1836413793, hashtext(p_node::text));
+$$;
 
 -- A job became claimable now: wake idle workers, if a slot is free for one (a hint, workers poll too).
 -- A worker ending its job claims the next in the same transaction, so a backlog sends no notifications.
--- (seqscan off: on statistics of an empty table the planner would scan every job for the count.)
-CREATE FUNCTION muster_wake_workers() RETURNS void LANGUAGE plpgsql SET enable_seqscan = off AS $$
+-- (seqscan off: on statistics of an empty table the planner would scan every job for the count. jit
+-- off: a plan that has to take a disabled path costs enough to be compiled, on every call.)
+CREATE FUNCTION muster_wake_workers() RETURNS void LANGUAGE plpgsql SET enable_seqscan = off SET jit = off AS $$
 BEGIN
   IF (SELECT count(*) FROM jobs WHERE slot IS NOT NULL) < (SELECT count(*) FROM job_slots) THEN
     PERFORM pg_notify('muster_jobs', '');
   END IF;
 END $$;
 
--- Gives the ready marker to the node's oldest queued job. Only called once the node has no running
--- and no ready job (the unique index refuses it otherwise). Returns whether that job is due now.
-CREATE FUNCTION muster_hand_on(p_node macaddr) RETURNS boolean LANGUAGE plpgsql AS $$
+-- Gives the ready marker to the node's oldest queued job once its head p_after (running or ready)
+-- ended. Every queued job of the node is younger than its head: the walk starts there, however long
+-- the node's history. The unique index refuses a second head. Returns whether the job is due now.
+CREATE FUNCTION muster_hand_on(p_node macaddr, p_after bigint) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE v_due boolean;
 BEGIN
   UPDATE jobs SET ready = true
-   WHERE id = (SELECT id FROM jobs WHERE node = p_node AND state = 'queued' ORDER BY id LIMIT 1)
+   WHERE id = (SELECT id FROM jobs WHERE node = p_node AND id > p_after AND state = 'queued' ORDER BY id LIMIT 1)
   RETURNING run_after <= now() INTO v_due;
   RETURN coalesce(v_due, false);
 END $$;
@@ -109,14 +118,15 @@ LANGUAGE plpgsql
 -- Plans must not depend on statistics: the pop walks jobs_ready_fifo in id order and the free slots
 -- come from jobs_slot_held. On statistics taken while few jobs were ready the planner would sort
 -- every ready job, or scan every job for the slots, on each claim (10x slower in a fresh backlog).
-SET enable_sort = off SET enable_bitmapscan = off SET enable_seqscan = off
+-- No JIT: a plan that had to take a disabled path would cost enough to be compiled on every call.
+SET enable_sort = off SET enable_bitmapscan = off SET enable_seqscan = off SET jit = off
 AS $$
-DECLARE v_slot integer := p_slot; v_job jobs; v_name text;
+DECLARE v_slot integer := p_slot; v_free integer[]; v_job jobs; v_name text;
 BEGIN
   IF v_slot IS NULL THEN
-    SELECT s.slot INTO v_slot FROM job_slots s WHERE NOT EXISTS (SELECT 1 FROM jobs r WHERE r.slot = s.slot)
-     ORDER BY random() LIMIT 1;  -- random: concurrent claimers seldom pick the same one
-    IF v_slot IS NULL THEN RETURN NULL; END IF;
+    SELECT array_agg(s.slot) INTO v_free FROM job_slots s WHERE NOT EXISTS (SELECT 1 FROM jobs r WHERE r.slot = s.slot);
+    IF v_free IS NULL THEN RETURN NULL; END IF;
+    v_slot := v_free[1 + floor(random() * cardinality(v_free))::integer];  -- concurrent claimers seldom collide
   END IF;
   UPDATE jobs j SET state = 'running', ready = false, slot = v_slot, attempts = j.attempts + 1, locked_by = p_owner,
          lease_until = now() + make_interval(secs => p_lease_s), cancel_requested = false,
@@ -126,10 +136,10 @@ BEGIN
    WHERE j.id = (SELECT id FROM jobs WHERE ready AND run_after <= now() ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
   RETURNING j.* INTO v_job;
   IF NOT FOUND THEN RETURN NULL; END IF;
-  SELECT name INTO v_name FROM nodes WHERE mac = v_job.node;
   IF v_job.started_at = now() THEN
-    PERFORM muster_job_event('job.started', 'info', v_job,
-      format('job %s (%s) started, attempt %s', v_job.id, v_job.jig, v_job.attempts));
+    v_name := muster_job_event('job.started', 'info', v_job, format('job %s (%s) started, attempt %s', v_job.id, v_job.jig, v_job.attempts));
+  ELSE
+    SELECT name INTO v_name FROM nodes WHERE mac = v_job.node;
   END IF;
   RETURN (v_job.id, v_job.node::text, v_name, v_job.jig, v_job.args, v_job.attempts, v_job.max_attempts,
           v_job.timeout_s, v_job.deadline, v_job.chain_id)::muster_claimed_job;
@@ -145,8 +155,8 @@ BEGIN
   PERFORM muster_lock_node(p_node);
   INSERT INTO jobs (node, jig, args, max_attempts, timeout_s, run_after, chain_id, chain_pos, idempotency_key, ready)
   VALUES (p_node, p_jig, p_args, p_max_attempts, p_timeout_s, coalesce(p_run_after, now()), p_chain_id,
-          p_chain_pos, p_key,
-          NOT EXISTS (SELECT 1 FROM jobs e WHERE e.node = p_node AND e.state IN ('queued', 'running')))
+          -- a node with unfinished jobs has a head (running or ready): it alone need be looked for
+          p_chain_pos, p_key, NOT EXISTS (SELECT 1 FROM jobs e WHERE e.node = p_node AND (e.state = 'running' OR e.ready)))
   ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
   RETURNING * INTO v_job;
   IF NOT FOUND THEN
@@ -185,19 +195,18 @@ $$;
 
 -- Ends one attempt of a running job. p_owner fences: only the lease holder may end it (p_outcome
 -- 'expired' instead requires an expired lease, for the reaper). state: the new state, NULL when the
--- job was not running under that owner (nothing changed). freed_slot: the slot it gave back.
--- due: a job of the node is claimable now (the retried job itself, or the next one handed on).
+-- job was not running under that owner (nothing changed). With p_lease_s, claims the next job into
+-- the slot the ended job gave back, in the same transaction: next, or NULL.
 -- Outcomes: succeeded | failed (retried while attempts remain) | fatal (never retried) |
 -- cancelled | snooze (re-check later, attempt not counted) | released (shutdown, not counted) |
 -- async (the node runs it: keeps the node, gives back the slot) | expired.
-CREATE FUNCTION muster_end_attempt(p_id bigint, p_owner text, p_outcome text, p_error text, p_result jsonb,
-                                   p_log text, p_retry_ms integer,
-                                   OUT state text, OUT freed_slot integer, OUT due boolean)
+CREATE FUNCTION muster_finish_and_claim(p_id bigint, p_owner text, p_outcome text, p_error text, p_result jsonb,
+                                        p_log text, p_retry_ms integer, p_lease_s integer,
+                                        OUT state text, OUT next muster_claimed_job)
 LANGUAGE plpgsql AS $$
-DECLARE v_node macaddr; v_job jobs;
+DECLARE v_node macaddr; v_slot integer; v_job jobs; v_due boolean := false;
 BEGIN
-  due := false;
-  SELECT j.node, j.slot INTO v_node, freed_slot FROM jobs j WHERE j.id = p_id;
+  SELECT j.node, j.slot INTO v_node, v_slot FROM jobs j WHERE j.id = p_id;
   IF NOT FOUND THEN RETURN; END IF;
   PERFORM muster_lock_node(v_node);
   IF p_outcome = 'async' THEN
@@ -220,10 +229,7 @@ BEGIN
        AND CASE WHEN p_outcome = 'expired' THEN j.lease_until < now() ELSE j.locked_by = p_owner END
     RETURNING j.* INTO v_job;
   END IF;
-  IF NOT FOUND THEN
-    freed_slot := NULL;
-    RETURN;
-  END IF;
+  IF NOT FOUND THEN RETURN; END IF;
   state := v_job.state;
   IF p_outcome IN ('async', 'snooze') THEN
     NULL;
@@ -239,22 +245,10 @@ BEGIN
     IF v_job.state <> 'succeeded' THEN PERFORM muster_cancel_chain_rest(v_job); END IF;
   END IF;
   IF v_job.state = 'queued' THEN
-    due := v_job.run_after <= now();  -- still its node's head
+    v_due := v_job.run_after <= now();  -- still its node's head
   ELSIF v_job.state <> 'running' THEN
-    due := muster_hand_on(v_node);
+    v_due := muster_hand_on(v_node, p_id);
   END IF;
-END $$;
-
--- Ends one attempt (see muster_end_attempt); with p_lease_s, claims the next job into the slot the
--- ended job gave back, in the same transaction. next: the claimed job, or NULL.
-CREATE FUNCTION muster_finish_and_claim(p_id bigint, p_owner text, p_outcome text, p_error text, p_result jsonb,
-                                        p_log text, p_retry_ms integer, p_lease_s integer,
-                                        OUT state text, OUT next muster_claimed_job)
-LANGUAGE plpgsql AS $$
-DECLARE v_slot integer; v_due boolean;
-BEGIN
-  SELECT e.state, e.freed_slot, e.due INTO state, v_slot, v_due
-    FROM muster_end_attempt(p_id, p_owner, p_outcome, p_error, p_result, p_log, p_retry_ms) e;
   -- A slot above a lowered cap is not reused.
   IF p_lease_s IS NOT NULL AND v_slot IS NOT NULL AND EXISTS (SELECT 1 FROM job_slots s WHERE s.slot = v_slot) THEN
     next := muster_claim_job(p_owner, p_lease_s, v_slot);
@@ -291,7 +285,7 @@ BEGIN
     PERFORM muster_job_event('job.cancelled', 'warn', v_job, format('job %s cancelled: %s', p_id, p_reason));
     PERFORM muster_cancel_chain_rest(v_job);
     -- Only the head's cancel frees the node; a later job's leaves the head where it is.
-    IF v_was_ready AND muster_hand_on(v_node) THEN PERFORM muster_wake_workers(); END IF;
+    IF v_was_ready AND muster_hand_on(v_node, p_id) THEN PERFORM muster_wake_workers(); END IF;
     RETURN 'queued';
   END IF;
   RETURN v_job.state;
