@@ -7,6 +7,7 @@ import { useZod } from './zod.js';
 import { nodesRoutes } from './nodes.js';
 import { groupsRoutes } from './groups.js';
 import { infoRoutes } from './info.js';
+import { eventsRoutes } from './events.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -37,6 +38,7 @@ export async function buildAdminApi(deps: ApiDeps, token: string, extra: AdminPl
       await api.register(nodesRoutes, { deps });
       await api.register(groupsRoutes, { deps });
       await api.register(infoRoutes, { deps });
+      await api.register(eventsRoutes, { deps });
       for (const p of extra) await api.register(p, { deps });
     },
     { prefix: API_PREFIX },
