@@ -67,6 +67,11 @@ export async function finishAndClaim(
   return { state: row?.state ?? null, next: row?.id == null ? null : ClaimedJobSchema.parse(row) };
 }
 
+/** Writes `job.started` for a run that has lasted a while, unless it ended meanwhile. */
+export async function announceStart(db: Queryable, id: number, owner: string): Promise<void> {
+  await db.query(`SELECT muster_job_started($1, $2)`, [id, owner]);
+}
+
 /** Renews this owner's leases; returns the ids still held and those asked to cancel. */
 export async function renewLeases(
   db: Queryable,

@@ -4,12 +4,15 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
 import { retryDelayMs } from './backoff.js';
 import type { JigContext } from './jigs/types.js';
-import { claimJob, finishAndClaim, finishJob, reapExpired, renewLeases, setSlots } from './lifecycle.js';
+import { announceStart, claimJob, finishAndClaim, finishJob, reapExpired, renewLeases, setSlots } from './lifecycle.js';
 import { JobAbort, runJob } from './runner.js';
 import type { ClaimedJob, Outcome } from './types.js';
 import { Wakeup } from './wakeup.js';
 
 export const JOBS_CHANNEL = 'muster_jobs';
+
+/** A run that lasts this long gets its `job.started` event (shorter ones show only their end). */
+export const STARTED_EVENT_MS = 1000;
 
 export interface QueueOptions {
   db: Db;
@@ -124,6 +127,9 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
     running.set(job.id, ac);
     stats.claimed += 1;
     const timer = setTimeout(() => ac.abort(new JobAbort('deadline')), Math.max(0, job.deadline.getTime() - Date.now()));
+    const announce = setTimeout(() => {
+      announceStart(db, job.id, owner).catch((err: unknown) => dbError('announcing a job start', err));
+    }, STARTED_EVENT_MS);
     try {
       const { outcome, log: output } = await runJob(db, job, ac.signal, ctx, logLimit);
       const retryMs = outcome.kind === 'failed' ? retryDelayMs(job.attempts, retryBaseMs) : 0;
@@ -138,6 +144,7 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
       return ended?.next ?? null;
     } finally {
       clearTimeout(timer);
+      clearTimeout(announce);
       running.delete(job.id);
     }
   }

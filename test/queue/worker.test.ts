@@ -6,7 +6,7 @@ import { after, afterEach, before, it } from 'node:test';
 import { silentLogger } from '../../src/log.js';
 import { addJobs, cancelJob, completeNodeTask, getJob, startQueue, takeNodeTasks, type QueueHandle } from '../../src/queue/index.js';
 import { describeEachBackend, freshDb, type TestDb } from '../helpers/db.js';
-import { addNodes, until } from './fixture.js';
+import { addNodes, eventsOf, until } from './fixture.js';
 
 await describeEachBackend('queue workers and jigs', (kind) => {
   let t: TestDb;
@@ -78,6 +78,16 @@ await describeEachBackend('queue workers and jigs', (kind) => {
     assert.match(job.log, /^FIRST\n/);
     assert.match(job.log, /characters of output dropped/);
     assert.match(job.log, /LAST\n$/);
+  });
+
+  it('a run that lasts gets its job.started event before its end; a quick one shows only its end', async () => {
+    await script('slow.sh', 'sleep 1.5');
+    await start();
+    const [slow, quick] = await addJobs(t.db, [{ node: macs[0]!, jig: 'script', args: { run: 'slow.sh' } }, { node: macs[1]!, jig: 'noop' }]);
+    assert.equal((await finished(slow!.id)).state, 'succeeded');
+    assert.equal((await finished(quick!.id)).state, 'succeeded');
+    assert.deepEqual(await eventsOf(t.db, slow!.id), ['job.queued', 'job.started', 'job.succeeded']);
+    assert.deepEqual(await eventsOf(t.db, quick!.id), ['job.queued', 'job.succeeded']);
   });
 
   it('missing script fails at once without retries', async () => {

@@ -6,7 +6,8 @@
 --     under a per-node transaction lock, so enqueue and completion of one node never interleave
 --   * at most N jobs run on the master across every daemon: each holds a slot number of job_slots
 --     on its own row, and no slot number is held twice (jobs_slot_held)
--- Every state change writes its event row in the same transaction.
+-- Every state change writes its event row in the same transaction, except the start of a run: see
+-- muster_job_started.
 -- Hot path: a worker ends its job and claims the next in one call (muster_finish_and_claim), one
 -- transaction and one commit per job; functions are plpgsql so their plans stay cached per session.
 
@@ -66,18 +67,14 @@ CREATE TYPE muster_claimed_job AS (
   timeout_s integer, deadline timestamptz, chain_id bigint
 );
 
--- Writes a job's event; returns the node's name.
-CREATE FUNCTION muster_job_event(p_kind text, p_level text, p_job jobs, p_message text) RETURNS text
+CREATE FUNCTION muster_job_event(p_kind text, p_level text, p_job jobs, p_message text) RETURNS void
 LANGUAGE plpgsql AS $$
-DECLARE v_name text;
 BEGIN
   INSERT INTO events (kind, level, node, mac, message, data)
   SELECT p_kind, p_level, n.name, p_job.node, p_message,
          jsonb_build_object('job', p_job.id, 'jig', p_job.jig, 'state', p_job.state, 'attempt', p_job.attempts,
                             'chain', p_job.chain_id, 'owner', p_job.locked_by, 'error', p_job.error)
-    FROM nodes n WHERE n.mac = p_job.node
-  RETURNING node INTO v_name;
-  RETURN v_name;
+    FROM nodes n WHERE n.mac = p_job.node;
 END $$;
 
 -- Enqueue, completion and cancel of one node serialize on this transaction lock. (SQL, so that it
@@ -136,13 +133,22 @@ BEGIN
    WHERE j.id = (SELECT id FROM jobs WHERE ready AND run_after <= now() ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
   RETURNING j.* INTO v_job;
   IF NOT FOUND THEN RETURN NULL; END IF;
-  IF v_job.started_at = now() THEN
-    v_name := muster_job_event('job.started', 'info', v_job, format('job %s (%s) started, attempt %s', v_job.id, v_job.jig, v_job.attempts));
-  ELSE
-    SELECT name INTO v_name FROM nodes WHERE mac = v_job.node;
-  END IF;
+  SELECT name INTO v_name FROM nodes WHERE mac = v_job.node;
   RETURN (v_job.id, v_job.node::text, v_name, v_job.jig, v_job.args, v_job.attempts, v_job.max_attempts,
           v_job.timeout_s, v_job.deadline, v_job.chain_id)::muster_claimed_job;
+END $$;
+
+-- The start of a run is news only if the run lasts: the worker calls this once a run has lasted a
+-- while (a no-op job shows as queued and succeeded, and costs one event row less). The row lock
+-- orders the event before the job's end; a job that ended meanwhile gets none.
+CREATE FUNCTION muster_job_started(p_id bigint, p_owner text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE v_job jobs;
+BEGIN
+  SELECT * INTO v_job FROM jobs WHERE id = p_id AND state = 'running' AND locked_by = p_owner FOR SHARE;
+  IF FOUND THEN
+    PERFORM muster_job_event('job.started', 'info', v_job,
+      format('job %s (%s) started %s s ago, attempt %s', p_id, v_job.jig, round(extract(epoch FROM now() - v_job.started_at)), v_job.attempts));
+  END IF;
 END $$;
 
 -- Queues one job. Returns its id and whether it is new (false: the idempotency key existed).
