@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type LoadConfigOptions, type Config } from './config/index.js';
@@ -71,6 +72,7 @@ class Releasers {
  */
 export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const { config, warnings } = await loadConfig(opts);
+  await pinEphemeralHttpPort(config);
   const log = opts.log ?? createLogger(config.logLevel);
   for (const w of warnings) log.warn(w);
   const rel = new Releasers();
@@ -170,4 +172,18 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
 
 function portOf(url: string): number {
   return Number(new URL(url).port);
+}
+
+/**
+ * `http port = 0` (tests) means any free port; but nodes must be told the real one (in
+ * VNFSMASTER, DHCP boot URLs) before the server starts, so pick it now.
+ */
+async function pinEphemeralHttpPort(config: Config): Promise<void> {
+  if (config.httpPort !== 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(0, config.listen, resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  config.httpPort = port;
+  if (config.vnfsMaster?.endsWith(':0')) config.vnfsMaster = `${config.vnfsMaster.slice(0, -2)}:${port}`;
 }

@@ -32,6 +32,8 @@ CREATE TABLE events (
 );
 CREATE INDEX events_at_idx ON events (at);
 CREATE INDEX events_node_idx ON events (node, id);
+-- `muster stats` and `monitor --kind` read by kind.
+CREATE INDEX events_kind_idx ON events (kind, id);
 
 -- Live view (`muster monitor`): a wake-up hint carrying the new event's id.
 CREATE FUNCTION muster_events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
