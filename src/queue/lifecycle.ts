@@ -47,21 +47,22 @@ export async function finishJob(
 }
 
 /**
- * Ends one attempt and, in the same transaction, claims the next job into the slot it gave back.
- * state null: fenced out (nothing changed, nothing claimed).
+ * Ends one attempt of a claimed job and, in the same transaction, claims the next job into the
+ * slot it gave back. state null: fenced out (nothing changed, nothing claimed).
  */
 export async function finishAndClaim(
   db: Queryable,
-  id: number,
+  job: ClaimedJob,
   owner: string,
   outcome: Outcome,
   log: string | null,
   retryMs: number,
   leaseSeconds: number,
 ): Promise<{ state: string | null; next: ClaimedJob | null }> {
+  const [id, ...rest] = finishParams(job.id, owner, outcome, log, retryMs);
   const { rows } = await db.query<{ state: string | null; id: number | null }>(
-    `SELECT f.state, (f.next).* FROM muster_finish_and_claim($1, $2, $3, $4, $5::jsonb, $6, $7, $8) f`,
-    [...finishParams(id, owner, outcome, log, retryMs), leaseSeconds],
+    `SELECT f.state, (f.next).* FROM muster_finish_and_claim($1, $2::macaddr, $3, $4, $5, $6, $7::jsonb, $8, $9, $10) f`,
+    [id, job.node, job.slot, ...rest, leaseSeconds],
   );
   const row = rows[0];
   return { state: row?.state ?? null, next: row?.id == null ? null : ClaimedJobSchema.parse(row) };
@@ -91,7 +92,7 @@ export async function renewLeases(
  * when out of attempts, each exactly once however many daemons reap at the same time.
  */
 export async function reapExpired(db: Queryable, retryMs: (attempt: number) => number): Promise<number> {
-  const { rows } = await db.query<{ id: number; locked_by: string; attempts: number }>(SQL.expired);
+  const { rows } = await db.query<{ id: number; locked_by: string; attempts: number }>(`SELECT * FROM muster_expired_jobs()`);
   let reaped = 0;
   for (const r of rows) {
     const error =

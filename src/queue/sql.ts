@@ -9,6 +9,5 @@ function load(name: string): string {
 
 export const SQL = {
   renew: load('renew'),
-  expired: load('expired'),
   takeNodeTasks: load('take-node-tasks'),
 } as const;

@@ -44,6 +44,8 @@ export const ClaimedJobSchema = z.object({
   timeout_s: z.number().int(),
   deadline: z.date(),
   chain_id: z.number().int().nullable(),
+  /** the slot of the global cap it holds; given back when it ends */
+  slot: z.number().int(),
 });
 export type ClaimedJob = z.infer<typeof ClaimedJobSchema>;
 

@@ -136,7 +136,7 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
       const ended = await persist('finishing a job', () =>
         stopping
           ? finishJob(db, job.id, owner, outcome, output, retryMs).then((state) => ({ state, next: null }))
-          : finishAndClaim(db, job.id, owner, outcome, output, retryMs, leaseSeconds),
+          : finishAndClaim(db, job, owner, outcome, output, retryMs, leaseSeconds),
       );
       const state = ended?.state ?? null;
       count(outcome, state);

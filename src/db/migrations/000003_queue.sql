@@ -48,14 +48,14 @@ CREATE TABLE jobs (
   error            text,
   log              text NOT NULL DEFAULT ''
 );
--- Few indexes: a claim or a finish changes indexed columns, so every index takes a new entry.
+-- Few indexes: a claim or a finish changes indexed columns, so every index takes a new entry, and
+-- every statement that writes a job opens and locks each one. (A chain's steps are on one node: its
+-- rest is found through jobs_node_idx; the reaper walks jobs_one_running_per_node.)
 CREATE UNIQUE INDEX jobs_one_running_per_node ON jobs (node) WHERE state = 'running' OR ready;
 CREATE UNIQUE INDEX jobs_slot_held ON jobs (slot) WHERE slot IS NOT NULL;
 CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX jobs_ready_fifo ON jobs (id) WHERE ready;
 CREATE INDEX jobs_node_idx ON jobs (node, id);
-CREATE INDEX jobs_running_lease ON jobs (lease_until) WHERE state = 'running';
-CREATE INDEX jobs_chain_idx ON jobs (chain_id, id) WHERE chain_id IS NOT NULL;
 CREATE SEQUENCE job_chain_seq;
 
 -- The slot numbers of the global cap (1..N). Never updated by claims: a slot is held on the job row.
@@ -64,7 +64,7 @@ CREATE TABLE job_slots (slot integer PRIMARY KEY);
 -- What a claim hands a worker.
 CREATE TYPE muster_claimed_job AS (
   id bigint, node text, node_name text, jig text, args jsonb, attempts integer, max_attempts integer,
-  timeout_s integer, deadline timestamptz, chain_id bigint
+  timeout_s integer, deadline timestamptz, chain_id bigint, slot integer
 );
 
 CREATE FUNCTION muster_job_event(p_kind text, p_level text, p_job jobs, p_message text) RETURNS void
@@ -85,8 +85,8 @@ $$;
 
 -- A job became claimable now: wake idle workers, if a slot is free for one (a hint, workers poll too).
 -- A worker ending its job claims the next in the same transaction, so a backlog sends no notifications.
--- (seqscan off: on statistics of an empty table the planner would scan every job for the count. jit
--- off: a plan that has to take a disabled path costs enough to be compiled, on every call.)
+-- (seqscan off: on statistics of a fresh backlog the planner scans every job for the count; jit off:
+-- a plan that has to take a disabled path costs enough to be compiled, on every call.)
 CREATE FUNCTION muster_wake_workers() RETURNS void LANGUAGE plpgsql SET enable_seqscan = off SET jit = off AS $$
 BEGIN
   IF (SELECT count(*) FROM jobs WHERE slot IS NOT NULL) < (SELECT count(*) FROM job_slots) THEN
@@ -107,7 +107,7 @@ BEGIN
 END $$;
 
 -- Claims the oldest ready job whose run_after has come. p_slot: the slot the caller gave back in
--- this transaction (it keeps it); NULL: any free slot (two claimers racing for one slot: the loser
+-- this transaction (it keeps it unless a lowered cap dropped it); NULL: any free slot (two claimers racing for one slot: the loser
 -- gets unique_violation on jobs_slot_held and nothing changes). NULL result: nothing claimable or no
 -- free slot.
 CREATE FUNCTION muster_claim_job(p_owner text, p_lease_s integer, p_slot integer) RETURNS muster_claimed_job
@@ -118,7 +118,7 @@ LANGUAGE plpgsql
 -- No JIT: a plan that had to take a disabled path would cost enough to be compiled on every call.
 SET enable_sort = off SET enable_bitmapscan = off SET enable_seqscan = off SET jit = off
 AS $$
-DECLARE v_slot integer := p_slot; v_free integer[]; v_job jobs; v_name text;
+DECLARE v_slot integer := p_slot; v_free integer[]; v_claimed muster_claimed_job;
 BEGIN
   IF v_slot IS NULL THEN
     SELECT array_agg(s.slot) INTO v_free FROM job_slots s WHERE NOT EXISTS (SELECT 1 FROM jobs r WHERE r.slot = s.slot);
@@ -130,12 +130,13 @@ BEGIN
          -- a deadline still set means a wait job's re-check: the same attempt goes on
          started_at = CASE WHEN j.deadline IS NULL THEN now() ELSE j.started_at END,
          deadline = coalesce(j.deadline, now() + make_interval(secs => j.timeout_s))
+  FROM nodes n
    WHERE j.id = (SELECT id FROM jobs WHERE ready AND run_after <= now() ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-  RETURNING j.* INTO v_job;
-  IF NOT FOUND THEN RETURN NULL; END IF;
-  SELECT name INTO v_name FROM nodes WHERE mac = v_job.node;
-  RETURN (v_job.id, v_job.node::text, v_name, v_job.jig, v_job.args, v_job.attempts, v_job.max_attempts,
-          v_job.timeout_s, v_job.deadline, v_job.chain_id)::muster_claimed_job;
+     AND n.mac = j.node AND EXISTS (SELECT 1 FROM job_slots s WHERE s.slot = v_slot)
+  RETURNING j.id, j.node::text, n.name, j.jig, j.args, j.attempts, j.max_attempts, j.timeout_s, j.deadline, j.chain_id,
+            j.slot
+  INTO v_claimed;
+  RETURN v_claimed;
 END $$;
 
 -- The start of a run is news only if the run lasts: the worker calls this once a run has lasted a
@@ -149,6 +150,15 @@ BEGIN
     PERFORM muster_job_event('job.started', 'info', v_job,
       format('job %s (%s) started %s s ago, attempt %s', p_id, v_job.jig, round(extract(epoch FROM now() - v_job.started_at)), v_job.attempts));
   END IF;
+END $$;
+
+-- Running jobs whose lease ran out: their daemon died, or a node never reported its task. (No seq
+-- scan of the whole history, whatever the statistics say; no JIT for the plan that results.)
+CREATE FUNCTION muster_expired_jobs() RETURNS TABLE (id bigint, locked_by text, attempts integer, max_attempts integer)
+LANGUAGE plpgsql STABLE SET enable_seqscan = off SET jit = off AS $$
+BEGIN
+  RETURN QUERY SELECT j.id, j.locked_by, j.attempts, j.max_attempts::integer FROM jobs j
+   WHERE j.state = 'running' AND j.lease_until < now() ORDER BY j.id LIMIT 200;
 END $$;
 
 -- Queues one job. Returns its id and whether it is new (false: the idempotency key existed).
@@ -183,7 +193,7 @@ BEGIN
     UPDATE jobs SET state = 'cancelled', ready = false, finished_at = now(),
            error = format('chain step %s (job %s, %s) %s: %s', p_job.chain_pos + 1, p_job.id, p_job.jig,
                           p_job.state, coalesce(p_job.error, 'no reason given'))
-     WHERE chain_id = p_job.chain_id AND state = 'queued' AND id > p_job.id
+     WHERE node = p_job.node AND id > p_job.id AND chain_id = p_job.chain_id AND state = 'queued'
     RETURNING *
   LOOP
     PERFORM muster_job_event('job.cancelled', 'warn', v_rest, format('job %s cancelled: %s', v_rest.id, v_rest.error));
@@ -200,24 +210,24 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- Ends one attempt of a running job. p_owner fences: only the lease holder may end it (p_outcome
--- 'expired' instead requires an expired lease, for the reaper). state: the new state, NULL when the
--- job was not running under that owner (nothing changed). With p_lease_s, claims the next job into
--- the slot the ended job gave back, in the same transaction: next, or NULL.
+-- 'expired' instead requires an expired lease, for the reaper); so do p_node and p_slot, the job's
+-- node and the slot it holds as its claim returned them. state: the new state, NULL when the job
+-- was not running so (nothing changed). With p_lease_s, claims the next job into the slot the ended
+-- job gave back, in the same transaction: next, or NULL.
 -- Outcomes: succeeded | failed (retried while attempts remain) | fatal (never retried) |
 -- cancelled | snooze (re-check later, attempt not counted) | released (shutdown, not counted) |
 -- async (the node runs it: keeps the node, gives back the slot) | expired.
-CREATE FUNCTION muster_finish_and_claim(p_id bigint, p_owner text, p_outcome text, p_error text, p_result jsonb,
-                                        p_log text, p_retry_ms integer, p_lease_s integer,
-                                        OUT state text, OUT next muster_claimed_job)
+CREATE FUNCTION muster_finish_and_claim(p_id bigint, p_node macaddr, p_slot integer, p_owner text, p_outcome text,
+                                        p_error text, p_result jsonb, p_log text, p_retry_ms integer,
+                                        p_lease_s integer, OUT state text, OUT next muster_claimed_job)
 LANGUAGE plpgsql AS $$
-DECLARE v_node macaddr; v_slot integer; v_job jobs; v_due boolean := false;
+DECLARE v_job jobs; v_due boolean := false;
 BEGIN
-  SELECT j.node, j.slot INTO v_node, v_slot FROM jobs j WHERE j.id = p_id;
-  IF NOT FOUND THEN RETURN; END IF;
-  PERFORM muster_lock_node(v_node);
+  PERFORM muster_lock_node(p_node);
   IF p_outcome = 'async' THEN
     UPDATE jobs j SET locked_by = 'node', lease_until = j.deadline, slot = NULL, log = coalesce(p_log, j.log)
-     WHERE j.id = p_id AND j.state = 'running' AND j.locked_by = p_owner
+     WHERE j.id = p_id AND j.node = p_node AND j.slot IS NOT DISTINCT FROM p_slot AND j.state = 'running'
+       AND j.locked_by = p_owner
     RETURNING j.* INTO v_job;
   ELSE
     UPDATE jobs j SET
@@ -231,7 +241,7 @@ BEGIN
         error = CASE WHEN p_outcome IN ('snooze', 'released') THEN j.error ELSE p_error END,
         result = coalesce(p_result, j.result),
         log = coalesce(p_log, j.log)
-     WHERE j.id = p_id AND j.state = 'running'
+     WHERE j.id = p_id AND j.node = p_node AND j.slot IS NOT DISTINCT FROM p_slot AND j.state = 'running'
        AND CASE WHEN p_outcome = 'expired' THEN j.lease_until < now() ELSE j.locked_by = p_owner END
     RETURNING j.* INTO v_job;
   END IF;
@@ -253,11 +263,10 @@ BEGIN
   IF v_job.state = 'queued' THEN
     v_due := v_job.run_after <= now();  -- still its node's head
   ELSIF v_job.state <> 'running' THEN
-    v_due := muster_hand_on(v_node, p_id);
+    v_due := muster_hand_on(p_node, p_id);
   END IF;
-  -- A slot above a lowered cap is not reused.
-  IF p_lease_s IS NOT NULL AND v_slot IS NOT NULL AND EXISTS (SELECT 1 FROM job_slots s WHERE s.slot = v_slot) THEN
-    next := muster_claim_job(p_owner, p_lease_s, v_slot);
+  IF p_lease_s IS NOT NULL AND p_slot IS NOT NULL THEN
+    next := muster_claim_job(p_owner, p_lease_s, p_slot);
   END IF;
   IF v_due THEN PERFORM muster_wake_workers(); END IF;
 END $$;
@@ -266,8 +275,11 @@ END $$;
 CREATE FUNCTION muster_finish_job(p_id bigint, p_owner text, p_outcome text, p_error text, p_result jsonb,
                                   p_log text, p_retry_ms integer)
 RETURNS text LANGUAGE plpgsql AS $$
+DECLARE v_node macaddr; v_slot integer;
 BEGIN
-  RETURN (muster_finish_and_claim(p_id, p_owner, p_outcome, p_error, p_result, p_log, p_retry_ms, NULL)).state;
+  SELECT node, slot INTO v_node, v_slot FROM jobs WHERE id = p_id;
+  IF NOT FOUND THEN RETURN NULL; END IF;
+  RETURN (muster_finish_and_claim(p_id, v_node, v_slot, p_owner, p_outcome, p_error, p_result, p_log, p_retry_ms, NULL)).state;
 END $$;
 
 -- Cancels a job: a queued one at once (with the rest of its chain), a node task awaiting its
