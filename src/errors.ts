@@ -50,6 +50,7 @@ export const ERROR_CODES = {
   JOB_ACTIVE: 'conflict',
   NODE_TASK_NOT_PENDING: 'conflict',
   ROUTE_NOT_FOUND: 'notfound',
+  JOB_WAIT_TIMEOUT: 'runtime',
   INTERNAL: 'runtime',
   TFTP_ROOT_INVALID: 'runtime',
   TFTP_LISTEN_FAILED: 'runtime',

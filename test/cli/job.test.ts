@@ -22,9 +22,9 @@ describe('muster job CLI against a real daemon', () => {
     assert.equal(run.exitCode, 0, run.stderr);
     const ids = run.stdout.trim().split('\n');
     assert.equal(ids.length, 4);
-    const ok = await cli(d, ['job', 'wait', ids[0]!, ids[1]!]);
+    const ok = await cli(d, ['job', 'wait', '--timeout', '60', ids[0]!, ids[1]!]);
     assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
-    const bad = await cli(d, ['job', 'wait', ids[3]!]);
+    const bad = await cli(d, ['job', 'wait', '--timeout', '60', ids[3]!]);
     assert.equal(bad.exitCode, 1, 'n0003 fails by design');
     const show = await cli(d, ['job', 'show', ids[0]!]);
     assert.match(show.stdout, /hello n0000 admin/);
@@ -34,13 +34,13 @@ describe('muster job CLI against a real daemon', () => {
     const run = await cli(d, ['job', 'run', 'script+noop', 'n0003', '--arg', '1:run=greet', '--chain', '--json']);
     assert.equal(run.exitCode, 0, run.stderr);
     const jobs = JSON.parse(run.stdout) as Array<{ id: number }>;
-    await cli(d, ['job', 'wait', ...jobs.map((j) => String(j.id))]);
+    await cli(d, ['job', 'wait', '--timeout', '60', ...jobs.map((j) => String(j.id))]);
     const list = JSON.parse((await cli(d, ['job', 'list', '--node', 'n0003', '--json'])).stdout) as Array<{ id: number; state: string }>;
     const states = Object.fromEntries(list.map((j) => [j.id, j.state]));
     assert.equal(states[jobs[0]!.id], 'failed');
     assert.equal(states[jobs[1]!.id], 'cancelled');
     const after = await cli(d, ['job', 'run', 'noop', 'n0003']);
-    assert.equal((await cli(d, ['job', 'wait', after.stdout.trim()])).exitCode, 0, 'the node is not frozen by the failed chain');
+    assert.equal((await cli(d, ['job', 'wait', '--timeout', '60', after.stdout.trim()])).exitCode, 0, 'the node is not frozen by the failed chain');
   });
 
   const bad: Array<[string, string[], RegExp]> = [
@@ -59,9 +59,17 @@ describe('muster job CLI against a real daemon', () => {
     });
   }
 
+  it('gives up waiting at --timeout with one clear line', async () => {
+    // a task for the node itself stays running until the node checks in, which it never does here
+    const id = (await cli(d, ['job', 'run', 'node', 'n0002', '--arg', 'run=true'])).stdout.trim();
+    const r = await cli(d, ['job', 'wait', '--timeout', '0', id]);
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stderr, /job \d+ is still \w+ after 0 s \(JOB_WAIT_TIMEOUT\)/);
+  });
+
   it('refuses to cancel a finished job', async () => {
     const id = (await cli(d, ['job', 'run', 'noop', 'n0000'])).stdout.trim();
-    await cli(d, ['job', 'wait', id]);
+    await cli(d, ['job', 'wait', '--timeout', '60', id]);
     const r = await cli(d, ['job', 'cancel', id]);
     assert.equal(r.exitCode, 4, r.stderr);
     assert.match(r.stderr, /\(JOB_FINISHED\)/);

@@ -63,7 +63,7 @@ describe('node tasks through the real daemon and node client', { skip }, () => {
     const node = await checkIn(NODES[0]!);
     assert.equal(node.exitCode, 0, `a failed task does not fail the ready script: ${node.all}`);
     assert.match(node.all ?? '', /^hi\noops$/m, 'the node prints the task output');
-    const wait = await cli(d, ['job', 'wait', id]);
+    const wait = await cli(d, ['job', 'wait', '--timeout', '60', id]);
     assert.equal(wait.exitCode, 1, wait.stdout + wait.stderr);
     const job = JSON.parse((await cli(d, ['job', 'show', id, '--json'])).stdout) as { state: string; error: string; log: string };
     assert.equal(job.state, 'failed');
@@ -75,7 +75,7 @@ describe('node tasks through the real daemon and node client', { skip }, () => {
     const id = await runTask('n0000', 'test "$(echo ok)" = ok');
     await awaitingNode(id);
     assert.equal((await checkIn(NODES[0]!, '/usr/bin:/bin')).exitCode, 0);
-    const wait = await cli(d, ['job', 'wait', id]);
+    const wait = await cli(d, ['job', 'wait', '--timeout', '60', id]);
     assert.equal(wait.exitCode, 0, wait.stdout + wait.stderr);
     const again = await checkIn(NODES[0]!);
     assert.doesNotMatch(again.all ?? '', /muster/, 'the next check-in carries no task');
@@ -84,7 +84,7 @@ describe('node tasks through the real daemon and node client', { skip }, () => {
   it('a node that never reports fails its task at the deadline', async () => {
     const id = await runTask('n0001', 'true', ['--timeout', '1']);
     const started = Date.now();
-    const wait = await cli(d, ['job', 'wait', id]);
+    const wait = await cli(d, ['job', 'wait', '--timeout', '60', id]);
     assert.equal(wait.exitCode, 1);
     assert.ok(Date.now() - started < 15_000);
     const job = JSON.parse((await cli(d, ['job', 'show', id, '--json'])).stdout) as { error: string };
