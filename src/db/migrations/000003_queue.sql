@@ -107,9 +107,9 @@ BEGIN
 END $$;
 
 -- Claims the oldest ready job whose run_after has come. p_slot: the slot the caller gave back in
--- this transaction (it keeps it unless a lowered cap dropped it); NULL: any free slot (two claimers racing for one slot: the loser
--- gets unique_violation on jobs_slot_held and nothing changes). NULL result: nothing claimable or no
--- free slot.
+-- this transaction (kept unless a lowered cap dropped it); NULL: any free slot (two claimers racing
+-- for one slot: the loser gets unique_violation on jobs_slot_held and nothing changes). A result of
+-- NULLs: nothing claimable or no slot.
 CREATE FUNCTION muster_claim_job(p_owner text, p_lease_s integer, p_slot integer) RETURNS muster_claimed_job
 LANGUAGE plpgsql
 -- Plans must not depend on statistics: the pop walks jobs_ready_fifo in id order and the free slots
