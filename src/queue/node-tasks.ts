@@ -11,16 +11,20 @@ import { SQL } from './sql.js';
  *    runs in its own `sh` with its output captured, then `muster_task_done <job id> <exit status>
  *    <output file>` prints the output and reports to $MUSTER_MASTER (set by muster's provisiond)
  *    with `POST /tasks/<id>?hwaddr=<mac>&exit=<status>` and the output's tail as body; without
- *    $MUSTER_MASTER (Perceus's client, `wget | sh`) it prints `muster-task <id> exit <status>`.
+ *    $MUSTER_MASTER (Perceus's client, `wget | sh`) it reports to opts.master, else prints
+ *    `muster-task <id> exit <status>`.
  *    A module earlier in the script may define muster_task_done itself. Each task is handed out once.
  *  - completeNodeTask(db, jobId, exitStatus, {mac, output}) when the node reports: 0 succeeds the job.
  */
-export async function takeNodeTasks(db: Queryable, mac: string): Promise<string> {
+export async function takeNodeTasks(db: Queryable, mac: string, opts: { master?: string | undefined } = {}): Promise<string> {
   const node = tryParseMac(mac);
   if (node === null) throw new MusterError('MAC_INVALID', `'${mac}' is not a node MAC address`);
   const { rows } = await db.query<{ id: number; args: { run: string } }>(SQL.takeNodeTasks, [node]);
   if (rows.length === 0) return '';
-  const parts = [`# muster: ${rows.length} task(s) for this node`, reporter(node)];
+  const parts = [`# muster: ${rows.length} task(s) for this node`];
+  // Perceus's client and `wget | sh` set no MUSTER_MASTER: report to the master's node HTTP server.
+  if (opts.master && /^http:\/\/[A-Za-z0-9.:[\]-]+$/.test(opts.master)) parts.push(`: "\${MUSTER_MASTER:=${opts.master}}"`);
+  parts.push(reporter(node));
   for (const { id, args } of rows) {
     const end = heredocEnd(id, args.run);
     parts.push(

@@ -57,6 +57,15 @@ describe('node tasks through the real daemon and node client', { skip }, () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  it('completes a task for a node that fetches its script with plain wget | sh (no muster client)', async () => {
+    const id = await runTask('n0002', 'echo plain');
+    await awaitingNode(id);
+    const r = await execa('sh', ['-c', `wget -qO- '${d.info.http}/nodescripts/ready?hwaddr=${NODES[2]}' | sh`], { env: { PATH: bin }, extendEnv: false, reject: false, all: true });
+    assert.equal(r.exitCode, 0, r.all);
+    const wait = await cli(d, ['job', 'wait', '--timeout', '60', id]);
+    assert.equal(wait.exitCode, 0, wait.stdout + wait.stderr);
+  });
+
   it("runs a failing task on the node; job wait exits 1 and the job log holds the node's output", async () => {
     const id = await runTask('n0000', 'echo hi; echo oops >&2; exit 3');
     await awaitingNode(id);
