@@ -1,0 +1,68 @@
+/**
+ * A PostgreSQL server of the test's own (initdb in a temp dir, trust auth, 127.0.0.1 on a free
+ * port), for tests that restart or stop the server: the shared one on 5432 serves other test
+ * files at the same time. Needs the Debian postgresql server binaries; as root it runs the server
+ * as the `postgres` user.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+export interface PrivatePostgres {
+  /** postgres://postgres@127.0.0.1:<port>/postgres */
+  url: string;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function pgBin(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const version = readdirSync(root).sort((a, b) => Number(b) - Number(a))[0];
+  const bin = version && join(root, version, 'bin');
+  return bin && existsSync(join(bin, 'pg_ctl')) ? bin : null;
+}
+
+/** Why a private server cannot be had here, or null. */
+export function privatePostgresUnavailable(): string | null {
+  return pgBin() ? null : 'needs the PostgreSQL server binaries (Debian package postgresql)';
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const bin = pgBin();
+  if (!bin) throw new Error(privatePostgresUnavailable()!);
+  const dir = await mkdtemp(join(tmpdir(), 'muster-pg-'));
+  const data = join(dir, 'data');
+  const root = process.getuid?.() === 0;
+  if (root) {
+    await chmod(dir, 0o777);
+    await execa('chown', ['postgres:postgres', dir]);
+  }
+  const as = (cmd: string, args: string[]) => (root ? execa('runuser', ['-u', 'postgres', '--', cmd, ...args]) : execa(cmd, args));
+  await as(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  const port = await freePort();
+  const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir} -c fsync=off`;
+  const ctl = (action: string) => as(join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '60', action]);
+  await ctl('start');
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    restart: async () => {
+      await ctl('restart');
+    },
+    stop: async () => {
+      await as(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
