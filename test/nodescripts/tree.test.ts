@@ -8,11 +8,9 @@ import type { Node } from '../../src/nodes/index.js';
 import { renderNodescript, type RenderOptions } from '../../src/nodescripts/render.js';
 import { listModules } from '../../src/nodescripts/tree.js';
 import { linkModule, writeModule } from './fixture.js';
+import { makeNode } from '../helpers/node.js';
 
-const node: Node = {
-  mac: '00:00:00:00:00:01', name: 'n0000', group: 'cluster', vnfs: 'centos', enabled: true, debug: 0, desc: '', bootenv: '',
-  status: null, ipaddr: null, lastcontact: null, createdAt: new Date(), updatedAt: new Date(),
-};
+const node: Node = makeNode({ mac: '00:00:00:00:00:01', name: 'n0000', vnfs: 'centos', bootenv: '' });
 const target = { state: 'init', node: 'n0000', group: 'cluster', vnfs: 'centos' };
 const echo = (s: string): string => `#!/bin/sh\necho ${s}\n`;
 

@@ -5,14 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Node } from '../../../src/nodes/types.js';
 import { bootScriptFor, chainScript, renderBootScript, MAX_TEMPLATE_BYTES, type BootContext } from '../../../src/boot/ipxe/index.js';
+import { makeNode } from '../../helpers/node.js';
 
 const ctx: BootContext = { addr: '10.0.0.1', httpPort: 8987, kernelArgs: 'console=ttyS0,115200n8 quiet' };
 const base = 'http://10.0.0.1:8987';
 
-function node(fields: Partial<Node> = {}): Node {
-  const at = new Date('2024-01-01T00:00:00Z');
-  return { mac: '52:54:00:12:34:56', name: 'n0001', group: 'cluster', vnfs: 'centos7', enabled: true, debug: 0, desc: '', bootenv: 'discovery', status: null, ipaddr: null, lastcontact: null, createdAt: at, updatedAt: at, ...fields };
-}
+const node = (fields: Partial<Node> = {}): Node => makeNode({ name: 'n0001', vnfs: 'centos7', ...fields });
 
 const args = 'masterip=10.0.0.1 muster.http=http://10.0.0.1:8987 BOOTIF=01-52-54-00-12-34-56 console=ttyS0,115200n8 quiet';
 const retry = `chain --replace ${base}/boot/52-54-00-12-34-56\n`;
