@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { MusterError } from '../errors.js';
-import { HELP as PATTERN_HELP } from '../hostlist/index.js';
+import { compress, HELP as PATTERN_HELP } from '../hostlist/index.js';
 import { makeCli, type Cli } from './context.js';
 import type { ApiNode, ApiSelection } from './format.js';
 
@@ -14,7 +14,10 @@ export async function select(cli: Cli, noun: Noun, args: string[]): Promise<ApiS
     noun === 'group'
       ? await client.get<ApiSelection>('/nodes', args.length ? { group: args } : {})
       : await client.get<ApiSelection>('/nodes', { n: args, nodeid: cli.g.nodeid });
-  for (const m of sel.missing) cli.warn(`${noun === 'group' ? 'group' : 'node'} '${m}' not found`);
+  const what = noun === 'group' ? 'group' : 'node';
+  if (sel.missing.length === 1) cli.warn(`${what} '${sel.missing[0]}' not found`);
+  // Folded, so a range with 60 unknown names is one line, not 60.
+  else if (sel.missing.length > 1) cli.warn(`${sel.missing.length} ${what}s not found: ${foldNames(sel.missing)}`);
   return sel;
 }
 
@@ -54,4 +57,13 @@ export function tableVerb(name: string, summary: string, noun: Noun, product: st
   })
     .argument(noun === 'group' ? '[groups...]' : '[nodes...]')
     .addHelpText('after', patternHelp(noun));
+}
+
+/** Names as ranges (n00[00-06,08-63]); globs and names compress cannot fold are listed as given. */
+function foldNames(names: string[]): string {
+  try {
+    return compress(names);
+  } catch {
+    return names.join(',');
+  }
 }
