@@ -14,5 +14,7 @@ export async function resolveSelection(db: Queryable, s: SelectSpec): Promise<Se
     throw new MusterError('REQUEST_INVALID', 'select nodes either by pattern or by group, not both');
   }
   if (s.groups.length > 0) return selectGroups(db, s.groups);
-  return selectNodes(db, s.patterns.length > 0 ? s.patterns : ['*'], { byMac: s.nodeid && s.patterns.length > 0 });
+  if (s.patterns.length > 0) return selectNodes(db, s.patterns, { byMac: s.nodeid });
+  // Every node: an empty registry is not a missing name.
+  return { nodes: (await selectNodes(db, ['*'])).nodes, missing: [] };
 }
