@@ -67,8 +67,9 @@ class Releasers {
 }
 
 /**
- * Starts muster: config → statedir → database (+ migrations) → admin token → node-facing
- * servers → admin API → runtime file. Any failure stops what already started.
+ * Starts muster: config → statedir → database (+ migrations) → job queue → nodescripts (987) →
+ * TFTP → node HTTP → DHCP → admin API → export files → runtime file. Any failure stops what
+ * already started; close() stops everything in reverse order.
  */
 export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const { config, warnings } = await loadConfig(opts);
@@ -123,7 +124,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
 
     let dhcp: DhcpServer | null = null;
     if (config.dhcpMode !== 'off') {
-      dhcp = await startDhcpServer(dhcpOptionsFromConfig(config, { db, log, httpPort: portOf(httpUrl) }));
+      dhcp = await startDhcpServer(dhcpOptionsFromConfig(config, { db, log, httpPort: config.httpPort }));
       rel.add('dhcp', () => dhcp!.close());
     }
 
@@ -169,10 +170,6 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
   const bound = typeof addr === 'object' && addr ? addr.port : port;
   const shown = host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return `http://${shown}:${bound}`;
-}
-
-function portOf(url: string): number {
-  return Number(new URL(url).port);
 }
 
 /**
