@@ -60,7 +60,7 @@ export function tableVerb(name: string, summary: string, noun: Noun, product: st
 }
 
 /** Names as ranges (n00[00-06,08-63]); globs and names compress cannot fold are listed as given. */
-function foldNames(names: string[]): string {
+export function foldNames(names: string[]): string {
   try {
     return compress(names);
   } catch {

@@ -86,7 +86,7 @@ describe('muster node/group CLI against a real daemon (embedded DB)', () => {
     assert.match(r.stderr, /^WARNING: node 'nosuch' not found$/m);
     const many = await cli(d, ['node', 'status', 'n00[00-02]', 'zz[1-40]']);
     assert.match(many.stderr, /^WARNING: 40 nodes not found: zz\[1-40\]$/m, 'unknown names folded into one line');
-    assert.match(r.stdout, /'1' nodes set desc='rack 4'/);
+    assert.match(r.stdout, /^'1' nodes set desc='rack 4': n0002$/m);
   });
 
   it('accepts the old KEY=VALUE syntax with a warning, and the perceus alias', async () => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { confirmList, type ApiSelection } from '../format.js';
-import { exactly, noNodes, patternHelp, select, verb, type Noun } from '../select.js';
+import { exactly, foldNames, noNodes, patternHelp, select, verb, type Noun } from '../select.js';
 
 /** `node delete PATTERN…` / `group delete GROUP…`: confirm, then remove. */
 export function command(noun: Noun, product: string): Command {
@@ -13,7 +13,7 @@ export function command(noun: Noun, product: string): Command {
     const client = await cli.client();
     const done = await client.post<ApiSelection>('/nodes/delete', exactly(sel.nodes));
     if (cli.g.json) return cli.json(done);
-    cli.info(`'${done.nodes.length}' nodes have been deleted`);
+    cli.info(`'${done.nodes.length}' nodes have been deleted: ${foldNames(done.nodes.map((n) => n.name))}`);
   })
     .argument(noun === 'group' ? '<groups...>' : '<nodes...>')
     .addHelpText('after', patternHelp(noun));

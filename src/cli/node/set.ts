@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { MusterError } from '../../errors.js';
 import { confirmList, type ApiSelection } from '../format.js';
-import { exactly, noNodes, patternHelp, select, verb, type Noun } from '../select.js';
+import { exactly, foldNames, noNodes, patternHelp, select, verb, type Noun } from '../select.js';
 
 const KEYS = 'hostname, group, vnfs, enabled, debug, desc, bootenv, ipaddr';
 
@@ -27,7 +27,7 @@ export function command(noun: Noun, product: string): Command {
     const client = await cli.client();
     const done = await client.post<ApiSelection>('/nodes/set', { select: exactly(sel.nodes), key, value });
     if (cli.g.json) return cli.json(done);
-    cli.info(`'${done.nodes.length}' nodes set ${key}='${value}'`);
+    cli.info(`'${done.nodes.length}' nodes set ${key}='${value}': ${foldNames(done.nodes.map((n) => n.name))}`);
   })
     .argument('<key>', `one of: ${KEYS}`)
     .argument('[value]')
