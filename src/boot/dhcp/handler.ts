@@ -48,7 +48,7 @@ export async function handleFull(p: DhcpPacket, mac: string, ctx: HandlerContext
     ctx.debug('no configured subnet for this client', { mac, giaddr: p.giaddr });
     return null;
   }
-  const { view, nodeName } = await loadClient(ctx.db, mac, namedAddresses(p));
+  const { view, nodeName } = await loadClient(ctx.db, mac, (r) => namedAddresses(p, r));
   const plan: Plan = planLease(p, view, subnet, ctx.server);
   const boot = chooseBoot(p.options, mac, ctx.server, ctx.boot);
   const base = { server: ctx.server, hostname: nodeName, boot };
@@ -79,7 +79,7 @@ export async function handleFull(p: DhcpPacket, mac: string, ctx: HandlerContext
     case 'ack': {
       const expiresAt = new Date(Date.now() + subnet.leaseTime * 1000);
       const fresh = view.lease?.state !== 'bound' || view.lease.ip !== plan.ip;
-      const ok = await writeLease(ctx.db, { mac, ip: plan.ip, state: 'bound', expiresAt, hostname: p.options.hostname ?? null, takeover: plan.ip === view.reservation && view.holders.has(plan.ip) });
+      const ok = await writeLease(ctx.db, { mac, ip: plan.ip, state: 'bound', expiresAt, hostname: p.options.hostname ?? null, takeover: plan.ip === view.reservation });
       if (!ok) return nak(`${plan.ip} was just taken by another client`);
       if (fresh) ctx.event({ kind: 'dhcp.lease', mac, node: nodeName, message: `${plan.ip} leased to ${nodeName ?? mac}`, data: { ip: plan.ip, boot: boot?.kind ?? null } });
       return buildReply(p, { ...base, type: DHCPACK, yiaddr: plan.ip, leaseTime: subnet.leaseTime, subnet });

@@ -46,9 +46,9 @@ function given(ip: string | undefined): string | null {
   return ip === undefined || ip === ZERO_IP ? null : ip;
 }
 
-/** The addresses a request names; the store looks up their holders (with the reservation's and the lease's). */
-export function namedAddresses(p: DhcpPacket): string[] {
-  return [given(p.options.requestedIp), given(p.ciaddr)].filter((x): x is string => x !== null);
+/** The addresses a request names, which the handler looks up as possible holders. */
+export function namedAddresses(p: DhcpPacket, reservation: string | null): string[] {
+  return [given(p.options.requestedIp), given(p.ciaddr), reservation].filter((x): x is string => x !== null);
 }
 
 function planDiscover(p: DhcpPacket, v: ClientView, subnet: Subnet): Plan {

@@ -3,9 +3,9 @@
  * expiry or release; the UNIQUE ip constraint settles races between servers on one database.
  */
 import { sqlState, UNIQUE_VIOLATION, type Db, type Queryable } from '../../db/index.js';
+import { getNodeByMac } from '../../nodes/index.js';
 import type { ClientView, Holder, Lease } from './lease-plan.js';
-import { intToIp, ipToInt } from './ipv4.js';
-import { poolSegment, type Subnet } from './settings.js';
+import { poolCandidates, type Subnet } from './settings.js';
 
 interface LeaseRow {
   mac: string;
@@ -30,71 +30,34 @@ export async function listLeases(db: Queryable): Promise<Lease[]> {
   return rows.map(toLease);
 }
 
-interface ClientRow {
-  kind: 'node' | 'lease' | 'holder';
-  mac: string | null;
-  ip: string | null;
-  name: string | null;
-  state: Lease['state'] | null;
-  expires_at: Date | null;
-  active: boolean | null;
+/** Other clients' lease rows, other nodes' reservations and live declines on the given addresses. */
+async function holdersOf(db: Queryable, mac: string, ips: string[]): Promise<Map<string, Holder>> {
+  const holders = new Map<string, Holder>();
+  if (ips.length === 0) return holders;
+  const { rows } = await db.query<{ mac: string; ip: string; active: boolean }>(
+    `SELECT mac::text AS mac, host(ip) AS ip, (state <> 'released' AND expires_at > now()) AS active
+       FROM dhcp_leases WHERE ip = ANY($1::inet[]) AND mac <> $2::macaddr
+     UNION ALL
+     SELECT mac::text, host(ipaddr), true FROM nodes WHERE ipaddr = ANY($1::inet[]) AND mac <> $2::macaddr
+     UNION ALL
+     SELECT coalesce(mac::text, ''), host(ip), true FROM dhcp_declined WHERE ip = ANY($1::inet[]) AND until > now()`,
+    [ips, mac],
+  );
+  for (const r of rows) holders.set(r.ip, { mac: r.mac, active: r.active });
+  return holders;
 }
-
-/**
- * One statement per packet: the client's node (name, reservation), its lease row, and the
- * holders of every address that matters here (the packet's `asked` addresses, the reservation
- * and the lease's own address): other clients' lease rows, other nodes' reservations and live
- * declines. Holder rows come in that order so, as before, a decline or reservation on an address
- * wins over a lease row on it.
- */
-const LOAD_CLIENT_SQL = `
-  WITH node AS (SELECT name, ipaddr FROM nodes WHERE mac = $1::macaddr),
-       mine AS (SELECT ip, state, expires_at FROM dhcp_leases WHERE mac = $1::macaddr),
-       named AS (SELECT unnest($2::inet[]) AS ip UNION SELECT ipaddr FROM node WHERE ipaddr IS NOT NULL UNION SELECT ip FROM mine)
-  SELECT kind, mac, ip, name, state, expires_at, active FROM (
-    SELECT 0 AS rank, 'node' AS kind, NULL::text AS mac, host(ipaddr) AS ip, name, NULL::text AS state, NULL::timestamptz AS expires_at, NULL::boolean AS active FROM node
-    UNION ALL SELECT 1, 'lease', $1::macaddr::text, host(ip), NULL, state, expires_at, NULL FROM mine
-    UNION ALL SELECT 2, 'holder', l.mac::text, host(l.ip), NULL, NULL, NULL, (l.state <> 'released' AND l.expires_at > now())
-      FROM named JOIN dhcp_leases l ON l.ip = named.ip WHERE l.mac <> $1::macaddr
-    UNION ALL SELECT 3, 'holder', n.mac::text, host(n.ipaddr), NULL, NULL, NULL, true
-      FROM named JOIN nodes n ON n.ipaddr = named.ip WHERE n.mac <> $1::macaddr
-    UNION ALL SELECT 4, 'holder', coalesce(d.mac::text, ''), host(d.ip), NULL, NULL, NULL, true
-      FROM named JOIN dhcp_declined d ON d.ip = named.ip WHERE d.until > now()
-  ) AS found ORDER BY rank`;
 
 export interface LoadedClient {
   view: ClientView;
   nodeName: string | null;
 }
 
-/** What the database says about `mac`, plus holders of the addresses the packet names (`asked`). */
-export async function loadClient(db: Queryable, mac: string, asked: string[]): Promise<LoadedClient> {
-  const { rows } = await db.query<ClientRow>(LOAD_CLIENT_SQL, [mac, asked]);
-  let nodeName: string | null = null;
-  const view: ClientView = { mac, lease: null, reservation: null, holders: new Map<string, Holder>() };
-  for (const r of rows) {
-    if (r.kind === 'node') {
-      nodeName = r.name;
-      view.reservation = r.ip;
-    } else if (r.kind === 'lease') {
-      view.lease = toLease({ mac, ip: r.ip!, state: r.state!, expires_at: r.expires_at! });
-    } else {
-      view.holders.set(r.ip!, { mac: r.mac!, active: r.active! });
-    }
-  }
-  return { view, nodeName };
+export async function loadClient(db: Queryable, mac: string, named: (reservation: string | null) => string[]): Promise<LoadedClient> {
+  const [node, lease] = await Promise.all([getNodeByMac(db, mac), getLease(db, mac)]);
+  const reservation = node?.ipaddr ?? null;
+  const holders = await holdersOf(db, mac, [...new Set([...named(reservation), ...(lease ? [lease.ip] : [])])]);
+  return { view: { mac, lease, reservation, holders }, nodeName: node?.name ?? null };
 }
-
-const UPSERT_LEASE_SQL = `
-  INSERT INTO dhcp_leases (mac, ip, state, expires_at, hostname) VALUES ($1::macaddr, $2::inet, $3::text, $4, $5)
-  ON CONFLICT (mac) DO UPDATE SET
-    state = CASE WHEN $3::text = 'offered' AND dhcp_leases.state = 'bound' AND dhcp_leases.ip = EXCLUDED.ip
-                  AND dhcp_leases.expires_at > now() THEN 'bound' ELSE EXCLUDED.state END,
-    expires_at = CASE WHEN $3::text = 'offered' AND dhcp_leases.state = 'bound' AND dhcp_leases.ip = EXCLUDED.ip
-                  THEN greatest(dhcp_leases.expires_at, EXCLUDED.expires_at) ELSE EXCLUDED.expires_at END,
-    ip = EXCLUDED.ip,
-    hostname = coalesce(EXCLUDED.hostname, dhcp_leases.hostname),
-    updated_at = now()`;
 
 /**
  * Writes this client's lease on `ip`. An `offered` write leaves a live bound lease on the same
@@ -106,15 +69,22 @@ export async function writeLease(
   db: Db,
   l: { mac: string; ip: string; state: 'offered' | 'bound'; expiresAt: Date; hostname: string | null; takeover: boolean },
 ): Promise<boolean> {
-  const upsert = (q: Queryable) => q.query(UPSERT_LEASE_SQL, [l.mac, l.ip, l.state, l.expiresAt, l.hostname]);
   try {
-    // The common case is one statement; only a takeover needs the DELETE beside it, atomically.
-    if (!l.takeover) await upsert(db);
-    else
-      await db.tx(async (q) => {
-        await q.query(`DELETE FROM dhcp_leases WHERE ip = $1::inet AND mac <> $2::macaddr`, [l.ip, l.mac]);
-        await upsert(q);
-      });
+    await db.tx(async (q) => {
+      if (l.takeover) await q.query(`DELETE FROM dhcp_leases WHERE ip = $1::inet AND mac <> $2::macaddr`, [l.ip, l.mac]);
+      await q.query(
+        `INSERT INTO dhcp_leases (mac, ip, state, expires_at, hostname) VALUES ($1::macaddr, $2::inet, $3::text, $4, $5)
+         ON CONFLICT (mac) DO UPDATE SET
+           state = CASE WHEN $3::text = 'offered' AND dhcp_leases.state = 'bound' AND dhcp_leases.ip = EXCLUDED.ip
+                         AND dhcp_leases.expires_at > now() THEN 'bound' ELSE EXCLUDED.state END,
+           expires_at = CASE WHEN $3::text = 'offered' AND dhcp_leases.state = 'bound' AND dhcp_leases.ip = EXCLUDED.ip
+                         THEN greatest(dhcp_leases.expires_at, EXCLUDED.expires_at) ELSE EXCLUDED.expires_at END,
+           ip = EXCLUDED.ip,
+           hostname = coalesce(EXCLUDED.hostname, dhcp_leases.hostname),
+           updated_at = now()`,
+        [l.mac, l.ip, l.state, l.expiresAt, l.hostname],
+      );
+    });
     return true;
   } catch (err) {
     if (sqlState(err) === UNIQUE_VIOLATION) return false;
@@ -145,40 +115,31 @@ export async function declineAddress(db: Db, mac: string, ip: string, until: Dat
 
 const PROBE_BATCH = 256;
 
-/** Addresses in [first, last] that have a lease row, a node reservation or a live decline. */
-async function takenBetween(db: Queryable, first: number, last: number): Promise<Set<number>> {
-  // Index range scans: the cost follows the rows found, not the window size, so a window past
-  // the last allocation (the usual case) costs three empty probes.
-  const { rows } = await db.query<{ ip: string }>(
-    `SELECT host(ip) AS ip FROM dhcp_leases WHERE ip BETWEEN $1::inet AND $2::inet
-     UNION ALL SELECT host(ipaddr) FROM nodes WHERE ipaddr BETWEEN $1::inet AND $2::inet
-     UNION ALL SELECT host(ip) FROM dhcp_declined WHERE ip BETWEEN $1::inet AND $2::inet AND until > now()`,
-    [intToIp(first), intToIp(last)],
-  );
-  return new Set(rows.map((r) => ipToInt(r.ip)!));
-}
-
 /**
- * Finds a pool address with no lease row, no node reservation and no live decline, probing
- * windows of consecutive addresses from `cursor` (kept by the caller so successive allocations
- * do not rescan). When every address has a row, the longest-expired lease of another client is
- * reclaimed (takeover).
+ * Finds a pool address with no lease row, no node reservation and no live decline, probing in
+ * batches from `cursor` (kept by the caller so successive allocations do not rescan). When every
+ * address has a row, the longest-expired lease of another client is reclaimed (takeover).
  */
 export async function findFreeAddress(
   db: Queryable,
   subnet: Subnet,
   cursor: { pos: number },
 ): Promise<{ ip: string; takeover: boolean } | null> {
-  for (let probed = 0; probed < subnet.poolSize; ) {
-    const { first, count } = poolSegment(subnet, cursor.pos, Math.min(PROBE_BATCH, subnet.poolSize - probed));
-    const taken = await takenBetween(db, first, first + count - 1);
-    for (let k = 0; k < count; k++) {
-      if (taken.has(first + k)) continue;
-      cursor.pos = (cursor.pos + k + 1) % subnet.poolSize;
-      return { ip: intToIp(first + k), takeover: false };
+  for (let probed = 0; probed < subnet.poolSize; probed += PROBE_BATCH) {
+    const { ips, next } = poolCandidates(subnet, cursor.pos, Math.min(PROBE_BATCH, subnet.poolSize - probed));
+    const { rows } = await db.query<{ ip: string; i: number }>(
+      `SELECT c.ip, c.i::int AS i FROM unnest($1::text[]) WITH ORDINALITY AS c(ip, i)
+        WHERE NOT EXISTS (SELECT 1 FROM dhcp_leases l WHERE l.ip = c.ip::inet)
+          AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.ipaddr = c.ip::inet)
+          AND NOT EXISTS (SELECT 1 FROM dhcp_declined d WHERE d.ip = c.ip::inet AND d.until > now())
+        ORDER BY c.i LIMIT 1`,
+      [ips],
+    );
+    if (rows[0]) {
+      cursor.pos = (cursor.pos + rows[0].i) % subnet.poolSize;
+      return { ip: rows[0].ip, takeover: false };
     }
-    cursor.pos = (cursor.pos + count) % subnet.poolSize;
-    probed += count;
+    cursor.pos = next;
   }
   const { rows } = await db.query<{ ip: string }>(
     `SELECT host(l.ip) AS ip FROM dhcp_leases l

@@ -11,7 +11,6 @@ import { addEvent, type NewEvent } from '../../events/index.js';
 import { BOOTREPLY, decode, encode, MESSAGE_NAMES } from './codec.js';
 import { ForeignServers, type SeenServer } from './foreign-servers.js';
 import { handleFull, handleProxy, isValidServerAddress, type HandlerContext } from './handler.js';
-import { Backlog, DEFAULT_BACKLOG, type BacklogLimits } from './backlog.js';
 import { clientMac, replyTarget } from './reply.js';
 import { makeBootConfig, makeSubnet, type BootInputSchema, type SubnetInput } from './settings.js';
 import type { z } from 'zod';
@@ -45,8 +44,6 @@ export interface DhcpServerOptions {
    */
   proxyOfferDelayMs?: number;
   foreignWarnIntervalMs?: number;
-  /** Overload bounds (default DEFAULT_BACKLOG). */
-  backlog?: BacklogLimits;
 }
 
 export interface DhcpServer {
@@ -114,7 +111,6 @@ export async function startDhcpServer(o: DhcpServerOptions): Promise<DhcpServer>
   const host = o.host ?? '0.0.0.0';
   // Packets of one client are handled in order: a retransmitted DISCOVER must not race its twin.
   const queues = new Map<string, Promise<void>>();
-  const backlog = new Backlog(o.backlog ?? DEFAULT_BACKLOG, count);
 
   const sockets: Socket[] = [];
   const delayed = new Set<NodeJS.Timeout>();
@@ -167,18 +163,15 @@ export async function startDhcpServer(o: DhcpServerOptions): Promise<DhcpServer>
   const listen = (sock: Socket, onPxePort: boolean) =>
     sock.on('message', (msg, from) => {
       const key = msg.length >= 34 ? msg.toString('hex', 28, 34) : '';
-      backlog.add(() => {
-        const run = (queues.get(key) ?? Promise.resolve()).then(() =>
-          onPacket(sock, msg, from, onPxePort).catch((err: unknown) => {
-            count('errors');
-            log.error({ err, peer: from.address }, 'DHCP packet handling failed');
-          }),
-        );
-        queues.set(key, run);
-        void run.then(() => {
-          if (queues.get(key) === run) queues.delete(key);
-        });
-        return run;
+      const run = (queues.get(key) ?? Promise.resolve()).then(() =>
+        onPacket(sock, msg, from, onPxePort).catch((err: unknown) => {
+          count('errors');
+          log.error({ err, peer: from.address }, 'DHCP packet handling failed');
+        }),
+      );
+      queues.set(key, run);
+      void run.then(() => {
+        if (queues.get(key) === run) queues.delete(key);
       });
     });
 

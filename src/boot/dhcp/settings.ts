@@ -95,16 +95,24 @@ export function makeBootConfig(input: z.input<typeof BootInputSchema> | undefine
 }
 
 /**
- * The run of consecutive pool addresses that starts at position `cursor` (an index over all
- * ranges in order, wrapping) and holds at most `n` addresses without crossing a range's end:
- * the addresses are `first` … `first + count - 1` as integers.
+ * Up to `n` pool addresses starting at position `cursor` (an index over all ranges in order),
+ * wrapping around once; returns the position after the last one.
  */
-export function poolSegment(subnet: Subnet, cursor: number, n: number): { first: number; count: number } {
-  let off = subnet.poolSize === 0 ? 0 : cursor % subnet.poolSize;
-  for (const [a, b] of subnet.ranges) {
-    const size = b - a + 1;
-    if (off < size) return { first: a + off, count: Math.min(n, size - off) };
-    off -= size;
+export function poolCandidates(subnet: Subnet, cursor: number, n: number): { ips: string[]; next: number } {
+  const ips: string[] = [];
+  if (subnet.poolSize === 0) return { ips, next: 0 };
+  let pos = cursor % subnet.poolSize;
+  for (let k = 0; k < Math.min(n, subnet.poolSize); k++) {
+    let off = pos;
+    for (const [a, b] of subnet.ranges) {
+      const size = b - a + 1;
+      if (off < size) {
+        ips.push(intToIp(a + off));
+        break;
+      }
+      off -= size;
+    }
+    pos = (pos + 1) % subnet.poolSize;
   }
-  return { first: 0, count: 0 };
+  return { ips, next: pos };
 }
