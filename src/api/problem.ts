@@ -14,7 +14,8 @@ export const ProblemSchema = z.object({
 });
 export type Problem = z.infer<typeof ProblemSchema>;
 
-const TYPE_BASE = 'https://muster.dev/errors/';
+// A URN, not a URL: nothing is served at it; the code is the stable part (docs/errors.md).
+const TYPE_BASE = 'urn:muster:error:';
 
 /** One error handler: plugins throw, this formats. */
 export function useProblems(app: FastifyInstance): void {

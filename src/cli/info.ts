@@ -24,7 +24,7 @@ interface SystemInfo {
 /** `info [about|config [KEY]|system]`, read from the running daemon. */
 export function command(product: string, version: string): Command {
   const about = verb('about', 'About muster', product, async (cli) => {
-    cli.data(`muster ${version}: bare-metal provisioning (Perceus-compatible). https://muster.dev`);
+    cli.data(`muster ${version}: bare-metal provisioning (Perceus-compatible).`);
   });
   const config = verb('config', 'Show the running configuration, or one KEY (Perceus info config)', product, async (cli, args) => {
     const key = args.length ? args.join(' ') : undefined;
