@@ -12,13 +12,17 @@ export async function getNodeByName(db: Queryable, name: string): Promise<Node |
   return rows[0] === undefined ? null : toNode(rows[0]);
 }
 
-/** Records a node's contact: the state it asked for, the address it came from, now. */
-export async function recordContact(db: Queryable, mac: string, c: { status: string; ipaddr: string | null }): Promise<void> {
-  await db.query(`UPDATE nodes SET status = $2, ipaddr = coalesce($3::inet, ipaddr), lastcontact = now() WHERE mac = $1::macaddr`, [
-    mac,
-    c.status,
-    c.ipaddr,
-  ]);
+/**
+ * Records a node's contact (the state it asked for, the address it came from, now) and returns
+ * the node as updated, in one statement: the hot path of every provisioning request. Null when
+ * no node has this MAC.
+ */
+export async function recordContact(db: Queryable, mac: string, c: { status: string; ipaddr: string | null }): Promise<Node | null> {
+  const { rows } = await db.query(
+    `UPDATE nodes SET status = $2, ipaddr = coalesce($3::inet, ipaddr), lastcontact = now() WHERE mac = $1::macaddr RETURNING ${NODE_COLUMNS}`,
+    [mac, c.status, c.ipaddr],
+  );
+  return rows[0] === undefined ? null : toNode(rows[0]);
 }
 
 export interface GroupCount {

@@ -67,8 +67,7 @@ export class NodescriptService {
     const ms = (): number => Math.round((performance.now() - started) * 1000) / 1000;
     let node: Node | null = null;
     try {
-      node = await this.findOrAdd(req);
-      await recordContact(this.opts.db, req.mac, { status: req.state, ipaddr: plainAddress(req.ip) || null });
+      node = await this.contact(req);
       await this.event({ kind: 'nodescript.request', node: node.name, mac: req.mac, message: `${node.name} asks for ${req.state} over ${req.proto}`, data: { state: req.state, proto: req.proto, ip: plainAddress(req.ip) } });
       const rendered = await this.coalesced(node, req);
       for (const f of rendered.failures) {
@@ -97,21 +96,27 @@ export class NodescriptService {
     await this.event({ kind: 'node.log', node: node?.name ?? null, mac, message: `message from ${who}: ${message}`, data: { ip: plainAddress(ip) } });
   }
 
-  private async findOrAdd(req: ScriptRequest): Promise<Node> {
-    const found = await getNodeByMac(this.opts.db, req.mac);
+  /** Records the contact and returns the node; on `init` an unknown node is added first. */
+  private async contact(req: ScriptRequest): Promise<Node> {
+    const seen = { status: req.state, ipaddr: plainAddress(req.ip) || null };
+    const found = await recordContact(this.opts.db, req.mac, seen);
     if (found) return found;
+    await this.add(req);
+    const added = await recordContact(this.opts.db, req.mac, seen);
+    if (!added) throw new MusterError('NODE_NOT_FOUND', `node ${macNodeId(req.mac)} was deleted while it was being added`);
+    return added;
+  }
+
+  private async add(req: ScriptRequest): Promise<void> {
     const id = macNodeId(req.mac);
     if (req.state !== 'init') {
       throw new MusterError('NODE_NOT_FOUND', `node ${id} is not registered; nodes are added when they ask for init, or add it with 'muster node add ${id}'`);
     }
     try {
-      return await addNode(this.opts.db, { mac: req.mac, name: req.nodename }, this.opts.defaults);
+      await addNode(this.opts.db, { mac: req.mac, name: req.nodename }, this.opts.defaults);
     } catch (err) {
       // Two first requests raced: the other one added it.
-      if (isMusterError(err) && err.code === 'NODE_EXISTS') {
-        const again = await getNodeByMac(this.opts.db, req.mac);
-        if (again) return again;
-      }
+      if (isMusterError(err) && err.code === 'NODE_EXISTS') return;
       const why = isMusterError(err) ? err.message : String(err);
       throw new MusterError(isMusterError(err) ? err.code : 'INTERNAL', `could not add node ${id} to the registry: ${why}`, { cause: err });
     }
