@@ -1,32 +1,24 @@
 import type { Queryable } from '../../db/index.js';
+import { getNodeByMac } from '../../nodes/index.js';
+import { moduleEnv } from '../../nodescripts/env.js';
 import type { JigContext } from './types.js';
 
 /**
- * The environment a Perceus module gets for one node, which master-side scripts expect too.
- * STATE is the node's last reported provisioning state.
+ * The environment a Perceus module gets for one node (the same function builds it for
+ * nodescripts), which master-side scripts expect too. STATE is the node's last reported state,
+ * IPADDR its recorded address.
  */
 export async function perceusEnv(db: Queryable, mac: string, ctx: JigContext): Promise<Record<string, string>> {
-  const { rows } = await db.query<{
-    name: string; groupname: string; vnfs: string; enabled: boolean; debug: number; status: string | null; ip: string | null;
-  }>(
-    `SELECT name, groupname, vnfs, enabled, debug, status, host(ipaddr) AS ip FROM nodes WHERE mac = $1::macaddr`,
-    [mac],
-  );
-  const n = rows[0];
-  if (!n) throw new Error(`node ${mac} is no longer registered`);
-  return {
-    STATE: n.status ?? '',
-    NODENAME: n.name,
-    VNFS: n.vnfs,
-    ENABLED: n.enabled ? '1' : '0',
-    DEBUG: String(n.debug),
-    GROUPNAME: n.groupname,
-    NODEID: mac,
-    IPADDR: n.ip ?? '',
-    STATEDIR: ctx.statedir,
-    ...ctx.perceus,
-    PATH: '/bin:/usr/bin:/sbin:/usr/sbin',
-  };
+  const node = await getNodeByMac(db, mac);
+  if (!node) throw new Error(`node ${mac} is no longer registered`);
+  const { VNFSMETHOD, VNFSMASTER, VNFSPREFIX } = ctx.perceus;
+  return moduleEnv({
+    state: node.status ?? '',
+    node,
+    ipaddr: node.ipaddr,
+    statedir: ctx.statedir,
+    vnfs: { vnfsMethod: VNFSMETHOD, vnfsMaster: VNFSMASTER, vnfsPrefix: VNFSPREFIX },
+  });
 }
 
 /** Job args as JOB_<KEY> variables (keys are checked against ARG_KEY at enqueue). */
