@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -19,3 +19,11 @@ function findRoot(): string {
 export const PACKAGE_ROOT = findRoot();
 export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'src', 'db', 'migrations');
 export const DEFAULT_NODESCRIPTS_DIR = join(PACKAGE_ROOT, 'nodescripts');
+
+/**
+ * Whether a resolved (realpath'd) path lies strictly inside a resolved root: the one check every
+ * server that hands out files (TFTP, /files) applies after following symlinks.
+ */
+export function isInside(rootReal: string, real: string): boolean {
+  return real.startsWith(rootReal.endsWith(sep) ? rootReal : rootReal + sep);
+}

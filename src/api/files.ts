@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { MusterError } from '../errors.js';
+import { isInside } from '../paths.js';
 
 export interface FilesRoutesOptions {
   statedir: string;
@@ -65,7 +66,7 @@ export function filesRoutes(opts: FilesRoutesOptions): (app: FastifyInstance) =>
       const real = await realpath(join(dir, ...segments.slice(1))).catch(() => null);
       if (root === null || real === null) throw notFound();
       // A symlink may point anywhere; what it resolves to must still be inside the folder.
-      if (!real.startsWith(root + sep)) throw new MusterError('FILE_PATH_INVALID', `refused /files/${segments.join('/')}: it resolves outside ${segments[0]}/`);
+      if (!isInside(root, real)) throw new MusterError('FILE_PATH_INVALID', `refused /files/${segments.join('/')}: it resolves outside ${segments[0]}/`);
       const st = await stat(real);
       if (!st.isFile()) throw notFound();
       reply.header('accept-ranges', 'bytes').header('last-modified', st.mtime.toUTCString()).type('application/octet-stream');

@@ -12,7 +12,8 @@
  */
 import { constants } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
+import { isInside } from '../../paths.js';
 import { TFTP_ERROR, printable } from './codec.js';
 
 export type OpenResult =
@@ -31,7 +32,7 @@ export async function openInRoot(rootReal: string, filename: string): Promise<Op
   } catch (err) {
     return fsFailure(err);
   }
-  if (!real.startsWith(rootReal.endsWith(sep) ? rootReal : rootReal + sep)) return refused(`${printable(filename)} leads outside the root`);
+  if (!isInside(rootReal, real)) return refused(`${printable(filename)} leads outside the root`);
   let file: FileHandle;
   try {
     file = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
