@@ -1,4 +1,5 @@
 import { MusterError } from '../errors.js';
+import { printable } from '../text.js';
 
 /**
  * Parses a MAC address in any common spelling and returns it canonical: lower-case,
@@ -44,7 +45,3 @@ export function macNodeId(mac: string): string {
   return mac.toUpperCase();
 }
 
-function printable(s: string): string {
-  const cut = s.length > 60 ? s.slice(0, 60) + '…' : s;
-  return cut.replace(/[^\x20-\x7e]/g, '?');
-}

@@ -1,4 +1,6 @@
 /** Framing lines of the Perceus wire protocol (reference perceus.md §1.2); all are shell comments. */
+import { printable } from '../text.js';
+
 export const BANNER = '# PERCEUSD START\n';
 export const NODESCRIPT_START = '# NODESCRIPT START\n';
 export const NODESCRIPT_END = '# NODESCRIPT END\n';
@@ -17,8 +19,7 @@ export function shellQuote(s: string): string {
 
 /** The short script a node gets instead of a half one: it says why and fails. */
 export function errorScript(reason: string): Buffer {
-  const printable = reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 500);
-  return framed(Buffer.from(`echo ${shellQuote(`muster: ${printable}`)} >&2\nexit 1\n`));
+  return framed(Buffer.from(`echo ${shellQuote(`muster: ${printable(reason, 500)}`)} >&2\nexit 1\n`));
 }
 
 /**

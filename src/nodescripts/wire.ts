@@ -1,5 +1,6 @@
 import { isValidNodeName, tryParseMac } from '../nodes/index.js';
 import { isValidState } from './tree.js';
+import { printable } from '../text.js';
 
 /** A parsed request line of the Perceus wire protocol (reference perceus.md §1.3–1.5). */
 export type WireRequest =
@@ -7,11 +8,6 @@ export type WireRequest =
   | { kind: 'log'; message: string; mac: string | null }
   | { kind: 'state'; state: string; mac: string | null; nodename?: string }
   | { kind: 'invalid'; reason: string };
-
-function printable(s: string): string {
-  const cut = s.length > 64 ? s.slice(0, 64) + '…' : s;
-  return cut.replace(/[^\x20-\x7e…]/g, '?');
-}
 
 /**
  * `<command> [k=v | word]…`: whitespace-separated; `nodeid=` is the node's MAC (any spelling

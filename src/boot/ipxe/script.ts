@@ -15,6 +15,7 @@ import { isValidLabel } from '../../nodes/names.js';
 import { macHexhyp } from '../../nodes/mac.js';
 import { MusterError } from '../../errors.js';
 import { substitute } from './template.js';
+import { printable } from '../../text.js';
 
 export const BUILTIN_BOOTENVS = ['discovery', 'vnfs', 'local'] as const;
 
@@ -45,7 +46,7 @@ export const bootPaths = {
 
 export function baseUrl(ctx: BootContext): string {
   if (!/^[A-Za-z0-9.:-]+$/.test(ctx.addr)) {
-    throw new MusterError('REQUEST_INVALID', `'${ctx.addr.replace(/[^\x20-\x7e]/g, '?')}' is not an address to put in a boot script; give an IP address or host name`);
+    throw new MusterError('REQUEST_INVALID', `'${printable(ctx.addr)}' is not an address to put in a boot script; give an IP address or host name`);
   }
   return `http://${ctx.addr.includes(':') ? `[${ctx.addr}]` : ctx.addr}:${ctx.httpPort}`;
 }

@@ -3,6 +3,7 @@
  * RFC 2348 (blksize), RFC 2349 (timeout, tsize) and RFC 7440 (windowsize).
  * Pure: bytes in, objects out. Decoding never throws; hostile bytes give `{ ok: false, error }`.
  */
+import { printable } from '../../text.js';
 
 export const OPCODE = { RRQ: 1, WRQ: 2, DATA: 3, ACK: 4, ERROR: 5, OACK: 6 } as const;
 
@@ -171,8 +172,4 @@ function fail(error: string): { ok: false; error: string } {
   return { ok: false, error };
 }
 
-/** For messages and logs: at most 60 characters, control characters shown as `?`. */
-export function printable(s: string): string {
-  const cut = s.length > 60 ? s.slice(0, 60) + '…' : s;
-  return cut.replace(/[\x00-\x1f\x7f]/g, '?');
-}
+export { printable } from '../../text.js';

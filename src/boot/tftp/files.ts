@@ -14,7 +14,8 @@ import { constants } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isInside } from '../../paths.js';
-import { TFTP_ERROR, printable } from './codec.js';
+import { printable } from '../../text.js';
+import { TFTP_ERROR } from './codec.js';
 
 export type OpenResult =
   | { ok: true; file: FileHandle; size: number; path: string }
