@@ -66,9 +66,13 @@ await describeEachBackend('events API and muster monitor', (kind) => {
   });
 
   it('since=N starts at the events of the last N seconds', async () => {
-    await new Promise((r) => setTimeout(r, 1500));
+    await addNode('early');
+    await new Promise((r) => setTimeout(r, 2500));
+    const lateAt = Date.now();
     await addNode('late');
-    const recent = await list('since=1&kind=node.added');
+    // A window just wide enough for 'late' however slow the machine is; 'early' is 2.5 s older.
+    const since = Math.ceil((Date.now() - lateAt) / 1000);
+    const recent = await list(`since=${since}&kind=node.added`);
     assert.deepEqual(recent.events.map((e) => e.node), ['late']);
   });
 

@@ -65,7 +65,8 @@ describe('nodescripts acceptance through the real daemon', { skip: await missing
   it('netcat on the provisiond port: banner, framing, the rendered modules; the node is added as n0000', async () => {
     const r = await execa('sh', ['-c', `printf 'init nodeid=${NODE}\\n' | nc 127.0.0.1 ${d.info.ports.provisiond}`]);
     const out = r.stdout + '\n';
-    assert.ok(out.startsWith('# PERCEUSD START\n# NODESCRIPT START\n'), out);
+    // Keep-alive '#' lines may come between the banner and the script while it renders (a slow machine).
+    assert.match(out, /^# PERCEUSD START\n(#\n)*# NODESCRIPT START\n/, out);
     assert.ok(out.endsWith('# NODESCRIPT END\n# PROVISIOND END\n'), out);
     assert.match(out, /^NODENAME='n0000'$/m, 'the default 00-muster-init module ran');
     assert.match(out, /has no VNFS image/, 'the default 99-muster-last module ran last');

@@ -52,6 +52,7 @@ await describeEachBackend('export files', (kind) => {
       assert.equal(w.writes.ethers, 1, 'written once at start');
       const macs = Array.from({ length: 1000 }, (_, i) => `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`);
       // 1,000 separate changes as fast as they come: 500 adds, then 500 sets of an address
+      const t0 = Date.now();
       for (const m of macs.slice(0, 500)) await addNodes(t.db, [{ mac: m }], defaults);
       for (let i = 0; i < 500; i++) await setNodes(t.db, [macs[i]!], 'ipaddr', `10.1.${i >> 8}.${i & 0xff}`);
       await new Promise((r) => setTimeout(r, 200));
@@ -60,7 +61,10 @@ await describeEachBackend('export files', (kind) => {
       assert.equal(ethers.split('\n').filter((l) => /^02:/.test(l)).length, 500);
       const hosts = await readFile(join(dir, 'dnsmasq-hosts'), 'utf8');
       assert.match(hosts, /02:00:00:00:01:f3,n0499,10\.1\.1\.243\n/, 'the very last change is on disk');
-      assert.ok(w.writes.ethers! <= 15, `ethers written ${w.writes.ethers} times for 1,000 changes`);
+      // At most one write per minIntervalMs while changes keep coming (plus the start and the
+      // flush), however long the burst took on this machine.
+      const bound = Math.ceil((Date.now() - t0) / 1000) + 2;
+      assert.ok(w.writes.ethers! <= bound, `ethers written ${w.writes.ethers} times for 1,000 changes in ${Date.now() - t0} ms`);
     } finally {
       await w.close();
     }
