@@ -8,8 +8,15 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
  * Real Postgres through a pg Pool. Connection errors on idle clients are expected when the
  * server restarts: the pool drops the client and the next query reconnects.
  */
-export async function openPg(url: string, opts: { max?: number } = {}): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 20, connectionTimeoutMillis: 5000 });
+export interface PgPoolOptions {
+  /** connections in the pool ('database pool size') */
+  max?: number;
+  /** how long a query waits for a free connection (or a new one to connect) before it fails */
+  acquireTimeoutMs?: number;
+}
+
+export async function openPg(url: string, opts: PgPoolOptions = {}): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 20, connectionTimeoutMillis: opts.acquireTimeoutMs ?? 5000 });
   pool.on('error', () => undefined);
   const client = await pool.connect();
   client.release();
