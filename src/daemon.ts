@@ -79,7 +79,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const rel = new Releasers();
   try {
     await mkdir(config.statedir, { recursive: true, mode: 0o755 });
-    const db = await openDb({ databaseUrl: config.databaseUrl, statedir: config.statedir });
+    const db = await openDb({ databaseUrl: config.databaseUrl, statedir: config.statedir, poolMax: config.databasePoolSize });
     rel.add('database', () => db.close());
     log.info({ backend: db.kind, statedir: config.statedir }, 'database ready');
     const queue = await startQueue({

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   CONFIG_UNREADABLE: 'runtime',
   DB_UNREACHABLE: 'unavailable',
   DB_LOCKED: 'conflict',
+  DB_BUSY: 'unavailable',
   SCHEMA_TOO_NEW: 'runtime',
   MAC_INVALID: 'input',
   NAME_INVALID: 'input',

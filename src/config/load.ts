@@ -97,6 +97,8 @@ function interfaceAddress(device: string): string | undefined {
 /** Fills the values whose default depends on other settings. */
 function derive(config: Config, warnings: string[]): void {
   config.tftpRoot ??= join(config.statedir, 'tftp');
+  // Every queue worker and running job, every rendering node request, plus a few for the admin API.
+  config.databasePoolSize ??= config.queueWorkers + config.queueConcurrency + config.moduleConcurrency + 4;
   if (config.vnfsMaster !== undefined && config.dhcpServerAddress !== undefined) return;
   const device = config.masterDevice;
   const deviceAddress = device === undefined ? undefined : interfaceAddress(device);

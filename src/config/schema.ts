@@ -13,6 +13,7 @@ export const FlatConfigSchema = z.object({
   provisiondPort: z.number(),
   statedir: z.string(),
   databaseUrl: z.string().optional(),
+  databasePoolSize: z.number(),
   vnfsMethod: z.enum(['http', 'nfs']),
   vnfsMaster: z.string().optional(),
   vnfsPrefix: z.string(),
@@ -108,6 +109,8 @@ export const KEYS: readonly KeySpec[] = [
   spec('provisiond port', 'provisiondPort', k.port, rootOr(987, 9987)),
   spec('statedir', 'statedir', k.plain, (ctx) => (ctx.root ? '/var/lib/muster' : resolve(ctx.cwd, 'var/muster')), { path: true }),
   spec('database url', 'databaseUrl', k.postgresUrl, unset),
+  // Unset: derived in load.ts from the queue and module concurrency that share the pool.
+  spec('database pool size', 'databasePoolSize', k.whole('connections', 1), unset),
   spec('vnfs transfer method', 'vnfsMethod', k.oneOf('http', 'nfs'), fixed('http')),
   spec('vnfs transfer master', 'vnfsMaster', k.host, unset),
   spec('vnfs transfer prefix', 'vnfsPrefix', k.plain, fixed('')),

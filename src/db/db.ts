@@ -30,3 +30,17 @@ export function sqlState(err: unknown): string | undefined {
 }
 
 export const UNIQUE_VIOLATION = '23505';
+
+/**
+ * A failure that says nothing about the request, only that the database is short of
+ * connections or briefly unreachable (pool wait exceeded, server restarting, connection cut):
+ * asking again shortly can succeed. Serialization failures and deadlocks count too.
+ */
+export function isTransientDbError(err: unknown): boolean {
+  const state = sqlState(err);
+  if (state !== undefined) return state.startsWith('08') || ['53300', '57P01', '57P02', '57P03', '40001', '40P01'].includes(state);
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code)) return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /timeout exceeded when trying to connect|Connection terminated|connection was lost in the middle of a transaction/.test(message);
+}

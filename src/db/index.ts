@@ -1,5 +1,5 @@
 export type { Db, Queryable, QueryResult } from './db.js';
-export { sqlState, UNIQUE_VIOLATION } from './db.js';
+export { isTransientDbError, sqlState, UNIQUE_VIOLATION } from './db.js';
 export { openDb, type OpenDbOptions } from './open.js';
 export { openPg, redactUrl } from './pg.js';
 export { openPglite } from './pglite.js';

@@ -8,8 +8,15 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
  * Real Postgres through a pg Pool. Connection errors on idle clients are expected when the
  * server restarts: the pool drops the client and the next query reconnects.
  */
-export async function openPg(url: string, opts: { max?: number } = {}): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 20, connectionTimeoutMillis: 5000 });
+export interface PgPoolOptions {
+  /** connections in the pool ('database pool size') */
+  max?: number;
+  /** how long a query waits for a free connection (or a new one to connect) before it fails */
+  acquireTimeoutMs?: number;
+}
+
+export async function openPg(url: string, opts: PgPoolOptions = {}): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 20, connectionTimeoutMillis: opts.acquireTimeoutMs ?? 5000 });
   pool.on('error', () => undefined);
   const client = await pool.connect();
   client.release();
@@ -34,8 +41,7 @@ class PgDb implements Db {
   }
 
   async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
+    return this.withClient(async (client) => {
       await client.query('BEGIN');
       const result = await fn({
         async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
@@ -44,10 +50,37 @@ class PgDb implements Db {
         },
       });
       await client.query('COMMIT');
-      client.release();
+      return result;
+    });
+  }
+
+  /**
+   * One checkout of a pool client. The pool listens for 'error' only on idle clients, so a
+   * server that dies mid-transaction would emit an unhandled 'error' and kill the daemon: we
+   * listen for the whole checkout. A failure rolls back; a client whose connection failed (or
+   * whose ROLLBACK fails) is destroyed, never returned to the pool.
+   */
+  private async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let lost: Error | null = null;
+    const onError = (err: Error): void => {
+      lost ??= err;
+    };
+    client.on('error', onError);
+    const release = (ok: boolean): void => {
+      client.removeListener('error', onError);
+      client.release(ok && !lost ? undefined : true);
+    };
+    try {
+      const result = await fn(client);
+      release(true);
       return result;
     } catch (err) {
-      await rollbackAndRelease(client);
+      const rolledBack = !lost && (await client.query('ROLLBACK').then(() => true, () => false));
+      release(rolledBack);
+      if (lost) {
+        throw new Error(`the database connection was lost in the middle of a transaction (not committed unless COMMIT had reached the server): ${(lost as Error).message}`, { cause: err });
+      }
       throw err;
     }
   }
@@ -79,8 +112,13 @@ class PgDb implements Db {
       });
       client.on('error', () => this.dropListenClient(client));
       client.on('end', () => this.dropListenClient(client));
-      await client.connect();
-      for (const ch of this.listeners.keys()) await client.query(`LISTEN ${quoteIdent(ch)}`);
+      try {
+        await client.connect();
+        for (const ch of this.listeners.keys()) await client.query(`LISTEN ${quoteIdent(ch)}`);
+      } catch (err) {
+        await client.end().catch(() => undefined);
+        throw err;
+      }
       this.listenClient = client;
     })().finally(() => {
       this.listenConnecting = null;
@@ -102,15 +140,10 @@ class PgDb implements Db {
   }
 
   async exec(sql: string): Promise<void> {
-    const client = await this.pool.connect();
-    try {
+    // A failed block that opened a transaction leaves its connection aborted: withClient ends it.
+    await this.withClient(async (client) => {
       await client.query(sql);
-      client.release();
-    } catch (err) {
-      // A failed block that opened a transaction leaves this connection aborted: end it here.
-      await rollbackAndRelease(client);
-      throw err;
-    }
+    });
   }
 
   async close(): Promise<void> {
@@ -120,15 +153,6 @@ class PgDb implements Db {
     await c?.end().catch(() => undefined);
     await this.pool.end();
   }
-}
-
-/** Ends whatever transaction a failed query left open; a connection that cannot is discarded. */
-async function rollbackAndRelease(client: pg.PoolClient): Promise<void> {
-  const ok = await client.query('ROLLBACK').then(
-    () => true,
-    () => false,
-  );
-  client.release(ok ? undefined : true);
 }
 
 function quoteIdent(s: string): string {

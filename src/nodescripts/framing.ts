@@ -22,6 +22,14 @@ export function errorScript(reason: string): Buffer {
   return framed(Buffer.from(`echo ${shellQuote(`muster: ${printable(reason, 500)}`)} >&2\nexit 1\n`));
 }
 
+/** Exit status of a retry script: EX_TEMPFAIL. provisiond asks again; Perceus's client re-sends init. */
+export const RETRY_EXIT = 75;
+
+/** The script a node gets while the master cannot serve it for now: it says why, waits, and asks to be retried. */
+export function retryScript(reason: string): Buffer {
+  return framed(Buffer.from(`echo ${shellQuote(`muster: ${printable(reason, 500)}`)} >&2\nsleep 5\nexit ${RETRY_EXIT}\n`));
+}
+
 /**
  * Calls `tick` every `everyMs` until `work` settles, so a slow render keeps the connection
  * alive with comment lines. Returns work's result.

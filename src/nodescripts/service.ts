@@ -1,12 +1,18 @@
 import type { Logger } from 'pino';
-import type { Db } from '../db/index.js';
+import { isTransientDbError, type Db } from '../db/index.js';
 import { isMusterError, MusterError, type ErrorCode } from '../errors.js';
 import { addEvent, type NewEvent } from '../events/index.js';
 import { addNode, getNodeByMac, macNodeId, recordContact, type Node, type NodeDefaults } from '../nodes/index.js';
 import { plainAddress } from './env.js';
 import { FairLimiter } from './fair-limiter.js';
-import { errorScript, framed } from './framing.js';
+import { errorScript, framed, retryScript } from './framing.js';
 import { renderNodescript, type Rendered, type RenderOptions } from './render.js';
+
+/**
+ * How long a node's request keeps retrying a transient database failure (pool exhausted, server
+ * restarting) before the node is handed a retry script. The node sees keepalive lines meanwhile.
+ */
+const DB_WAIT_MS = 15_000;
 
 export interface NodescriptServiceOptions {
   db: Db;
@@ -65,20 +71,28 @@ export class NodescriptService {
   async provide(req: ScriptRequest): Promise<ScriptReply> {
     const started = performance.now();
     const ms = (): number => Math.round((performance.now() - started) * 1000) / 1000;
+    const deadline = Date.now() + DB_WAIT_MS;
     let node: Node | null = null;
     try {
-      node = await this.contact(req);
-      await this.event({ kind: 'nodescript.request', node: node.name, mac: req.mac, message: `${node.name} asks for ${req.state} over ${req.proto}`, data: { state: req.state, proto: req.proto, ip: plainAddress(req.ip) } });
+      node = await this.contact(req, deadline);
+      await this.event({ kind: 'nodescript.request', node: node.name, mac: req.mac, message: `${node.name} asks for ${req.state} over ${req.proto}`, data: { state: req.state, proto: req.proto, ip: plainAddress(req.ip) } }, deadline);
       const rendered = await this.coalesced(node, req);
       for (const f of rendered.failures) {
-        await this.event({ kind: 'module.failed', level: 'warn', node: node.name, mac: req.mac, message: `module ${f.module} exited ${f.exitCode} for ${node.name} (${req.state}); its output was used`, data: { state: req.state, module: f.module, exitCode: f.exitCode } });
+        await this.event({ kind: 'module.failed', level: 'warn', node: node.name, mac: req.mac, message: `module ${f.module} exited ${f.exitCode} for ${node.name} (${req.state}); its output was used`, data: { state: req.state, module: f.module, exitCode: f.exitCode } }, deadline);
       }
-      const extra = this.opts.appendForState ? await this.opts.appendForState(node, req.state) : '';
+      const append = this.opts.appendForState;
+      const extra = append ? await retryTransient(deadline, () => append(node!, req.state)) : '';
       const script = framed(extra === '' ? rendered.body : Buffer.concat([rendered.body, Buffer.from(extra.endsWith('\n') ? extra : extra + '\n')]));
       const took = ms();
-      await this.event({ kind: 'nodescript.done', node: node.name, mac: req.mac, message: `${node.name} provisioned ${req.state} in ${took.toFixed(1)} ms (${rendered.modules} modules)`, data: { state: req.state, proto: req.proto, ms: took, modules: rendered.modules, bytes: script.length } });
+      await this.event({ kind: 'nodescript.done', node: node.name, mac: req.mac, message: `${node.name} provisioned ${req.state} in ${took.toFixed(1)} ms (${rendered.modules} modules)`, data: { state: req.state, proto: req.proto, ms: took, modules: rendered.modules, bytes: script.length } }, deadline);
       return { ok: true, script, node: node.name, ms: took };
     } catch (err) {
+      if (isTransientDbError(err)) {
+        // A shortage, not a fault of this request: the node asks again (no event: the database is what is short).
+        const reason = `the master's database is busy or restarting (${(err as Error).message}); asking again shortly`;
+        this.log.warn({ err, mac: req.mac, state: req.state }, 'nodescript deferred: database busy');
+        return { ok: false, script: retryScript(reason), code: 'DB_BUSY', reason, ms: ms(), ...(node ? { node: node.name } : {}) };
+      }
       const code: ErrorCode = isMusterError(err) ? err.code : 'INTERNAL';
       const reason = isMusterError(err) ? err.message : 'internal error rendering the nodescript; see the master log';
       if (!isMusterError(err)) this.log.error({ err, mac: req.mac, state: req.state }, 'nodescript failed');
@@ -97,12 +111,12 @@ export class NodescriptService {
   }
 
   /** Records the contact and returns the node; on `init` an unknown node is added first. */
-  private async contact(req: ScriptRequest): Promise<Node> {
+  private async contact(req: ScriptRequest, deadline: number): Promise<Node> {
     const seen = { status: req.state, ipaddr: plainAddress(req.ip) || null };
-    const found = await recordContact(this.opts.db, req.mac, seen);
+    const found = await retryTransient(deadline, () => recordContact(this.opts.db, req.mac, seen));
     if (found) return found;
-    await this.add(req);
-    const added = await recordContact(this.opts.db, req.mac, seen);
+    await retryTransient(deadline, () => this.add(req));
+    const added = await retryTransient(deadline, () => recordContact(this.opts.db, req.mac, seen));
     if (!added) throw new MusterError('NODE_NOT_FOUND', `node ${macNodeId(req.mac)} was deleted while it was being added`);
     return added;
   }
@@ -117,6 +131,7 @@ export class NodescriptService {
     } catch (err) {
       // Two first requests raced: the other one added it.
       if (isMusterError(err) && err.code === 'NODE_EXISTS') return;
+      if (isTransientDbError(err)) throw err;
       const why = isMusterError(err) ? err.message : String(err);
       throw new MusterError(isMusterError(err) ? err.code : 'INTERNAL', `could not add node ${id} to the registry: ${why}`, { cause: err });
     }
@@ -134,11 +149,23 @@ export class NodescriptService {
   }
 
   /** Events are the record, but a failing insert must not cost the node its script. */
-  async event(e: NewEvent): Promise<void> {
+  async event(e: NewEvent, deadline = Date.now() + DB_WAIT_MS): Promise<void> {
     try {
-      await addEvent(this.opts.db, e);
+      await retryTransient(deadline, () => addEvent(this.opts.db, e));
     } catch (err) {
       this.log.error({ err, kind: e.kind }, 'could not record event');
+    }
+  }
+}
+
+/** Runs fn, again after a short jittered backoff while it fails transiently and time is left. */
+async function retryTransient<T>(deadline: number, fn: () => Promise<T>): Promise<T> {
+  for (let delay = 25; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isTransientDbError(err) || Date.now() + delay > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
     }
   }
 }

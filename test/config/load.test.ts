@@ -27,6 +27,8 @@ const USER_DEFAULTS: Config = {
   provisiondPort: 9987,
   statedir: resolve('var/muster'),
   databaseUrl: undefined,
+  // queue workers + queue concurrency + module concurrency + 4
+  databasePoolSize: 10 + 10 + 4 * availableParallelism() + 4,
   vnfsMethod: 'http',
   vnfsMaster: hostMaster(8987),
   vnfsPrefix: '',

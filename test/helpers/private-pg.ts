@@ -14,7 +14,8 @@ import { execa } from 'execa';
 export interface PrivatePostgres {
   /** postgres://postgres@127.0.0.1:<port>/postgres */
   url: string;
-  restart(): Promise<void>;
+  /** `immediate`: the server dies as in a crash (no checkpoint, connections cut mid-query). */
+  restart(mode?: 'fast' | 'immediate'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,12 +54,13 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   await as(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
   const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir} -c fsync=off`;
-  const ctl = (action: string) => as(join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '60', action]);
+  const ctl = (action: string, mode = 'fast') =>
+    as(join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '60', '-m', mode, action]);
   await ctl('start');
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    restart: async () => {
-      await ctl('restart');
+    restart: async (mode = 'fast') => {
+      await ctl('restart', mode);
     },
     stop: async () => {
       await as(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);

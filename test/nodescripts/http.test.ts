@@ -35,6 +35,8 @@ await describeEachBackend('node-facing HTTP: nodescripts, provisiond, files', (k
     await addNode(f.db, { mac: '02:00:00:00:00:01', name: 'web1' }, DEFAULTS);
     await writeModule(f.statedir, 'init/all/10-hello', '#!/bin/sh\necho "echo hello $NODENAME from $IPADDR"\n');
     await writeModule(f.statedir, 'ready/all/10-fail', '#!/bin/sh\necho "echo disk check failed >&2; exit 3"\n');
+    // The script a busy master hands out exits 75 (retryScript); this one does so once.
+    await writeModule(f.statedir, 'busy/all/10-busy', `#!/bin/sh\necho '[ -e "${'$'}{BUSY_SEEN:?}" ] || { : > "${'$'}BUSY_SEEN"; exit 75; }; echo served'\n`);
     await writeModule(f.statedir, 'slow/all/10-slow', '#!/bin/sh\nsleep 1.3\necho "echo slow-done"\n');
     await mkdir(join(f.statedir, 'files/sub'), { recursive: true });
     await writeFile(join(f.statedir, 'files/sub/data.bin'), Buffer.from('0123456789abcdef'));
@@ -116,6 +118,13 @@ await describeEachBackend('node-facing HTTP: nodescripts, provisiond, files', (k
     assert.ok(typeof r === 'object' && r.failed === 255);
     assert.match(r.stdout, /retrying in 1s/);
     assert.ok(Date.now() - started >= 1000);
+  });
+
+  it('the client asks again when a script exits 75 (a busy master)', async () => {
+    const client = join(bb, 'provisiond');
+    const r = await sh(`sh ${client} -t 2 -n 02:00:00:00:00:01 busy 2>&1`, { PATH: bb, BUSY_SEEN: join(bb, 'busy.seen') });
+    assert.equal(typeof r, 'string', `exit 0: ${JSON.stringify(r)}`);
+    assert.match(r as string, /the master is busy; asking again \(attempt 1 of 2\)\nserved\n$/);
   });
 
   it('report refuses junk', async () => {

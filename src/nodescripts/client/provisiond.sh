@@ -9,7 +9,8 @@
 #     provisiond did), after telling the master why. Unreachable masters are retried.
 # -n  this node's MAC (default: the first Ethernet interface's address)
 # -t  fetch attempts per run, with backoff 1, 2, 4 ... 30 s between them (default 5)
-# Exit status: the script's, or 255 when no master could be reached.
+# Exit status: the script's, or 255 when no master could be reached. A script exiting 75 (the
+# master is busy) is fetched again, up to TRIES times.
 # The script runs with MUSTER_MASTER=http://<the master that served it> in its environment.
 
 DEFAULT_MASTER=''
@@ -75,16 +76,24 @@ fetch() { # FILE
 }
 
 run_once() { # [stop-note]
-  script=$(mktemp) errors=$(mktemp)
-  if ! fetch "$script"; then
+  busy=0
+  while :; do
+    script=$(mktemp) errors=$(mktemp)
+    if ! fetch "$script"; then
+      rm -f "$script" "$errors"
+      echo "provisiond: no master reachable for state $state" >&2
+      return 255
+    fi
+    # Node tasks in the script report their outcome to the master that served it.
+    MUSTER_MASTER=$master_url "$shell" "$script" 2>"$errors"
+    rc=$?
+    cat "$errors" >&2
+    # 75 (EX_TEMPFAIL): the master was too busy to serve this state and asks to be asked again.
+    [ "$rc" -eq 75 ] && [ "$busy" -lt "$tries" ] || break
+    busy=$((busy + 1))
     rm -f "$script" "$errors"
-    echo "provisiond: no master reachable for state $state" >&2
-    return 255
-  fi
-  # Node tasks in the script report their outcome to the master that served it.
-  MUSTER_MASTER=$master_url "$shell" "$script" 2>"$errors"
-  rc=$?
-  cat "$errors" >&2
+    echo "provisiond: the master is busy; asking again (attempt $busy of $tries)" >&2
+  done
   stop=0
   [ "$interval" -gt 0 ] && [ "$rc" -ne 0 ] && stop=1
   reason=$(tail -c 512 "$errors")
