@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { redactUrl } from '../db/index.js';
 
 /**
  * A kind of config value: a zod schema that turns the written string into the typed value, and
@@ -9,6 +10,8 @@ import { z } from 'zod';
 export interface Kind<T> {
   schema: z.ZodType<T, string>;
   format(value: T): string;
+  /** How a written value is quoted in an error (default: as written); a secret is hidden. */
+  quote?(written: string): string;
 }
 
 const text = (schema: z.ZodType<string, string>): Kind<string> => ({ schema, format: (v) => v });
@@ -93,9 +96,12 @@ export const ifname = text(
   z.string().regex(/^[^\s/]{1,15}$/, "is not a network interface name (up to 15 characters, no spaces or '/')"),
 );
 
-export const postgresUrl = text(
-  z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'is not a PostgreSQL URL (postgres://user@host:5432/db)'),
-);
+/** Shown (`info config`, errors) without its password: the admin API is not the place for it. */
+export const postgresUrl: Kind<string> = {
+  schema: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'is not a PostgreSQL URL (postgres://user@host:5432/db)'),
+  format: redactUrl,
+  quote: redactUrl,
+};
 
 export function ipv4ToInt(ip: string): number {
   return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
