@@ -38,9 +38,11 @@ export interface Daemon {
   db: Db;
   log: Logger;
   token: string;
-  /** http://host:port of the admin API (prefix /api/v1) and of the node-facing server. */
+  /** http://host:port of the admin API (prefix /api/v1) and of the node-facing server, connectable from this host. */
   apiUrl: string;
   httpUrl: string;
+  /** host:port each of them is bound to (0.0.0.0: every IPv4 address). */
+  bound: { api: string; http: string };
   ports: { provisiond: number; tftp: number; dhcp: number };
   close(): Promise<void>;
 }
@@ -119,7 +121,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       filesRoutes({ statedir: config.statedir, folders: ['vnfs', 'files', 'bootenvs'], dirs: { tftp: tftpRoot } }),
       bootRoutes({ db, statedir: config.statedir, kernelArgs: config.bootKernelArgs.join(',') }),
     ]);
-    const httpUrl = await listen(http, config.listen, config.httpPort);
+    const httpAt = await listen(http, config.listen, config.httpPort);
     rel.add('node http', () => http.close());
 
     let dhcp: DhcpServer | null = null;
@@ -129,8 +131,15 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     }
 
     const admin = await buildAdminApi(deps, token, [jobsRoutes, exportRoutes, dhcpRoutes(dhcp)]);
-    const apiUrl = await listen(admin, config.apiAddress, config.apiPort);
+    const apiAt = await listen(admin, config.apiAddress, config.apiPort);
     rel.add('admin api', () => admin.close());
+    if (!isLoopback(config.apiAddress)) {
+      log.warn(
+        `admin API listens on ${apiAt.bound}, not only on loopback: its bearer token travels in plain HTTP, ` +
+          `so anyone who can watch that network can take it and run jobs on every node; ` +
+          `use 'api address = 127.0.0.1' or put a TLS proxy in front of it`,
+      );
+    }
 
     if (config.exportFiles.length > 0) {
       const exports = await startExportWriter({ db, log: log.child({ mod: 'exports' }), dir: join(config.statedir, 'exports'), formats: config.exportFiles, domain: config.dhcpDomain });
@@ -144,9 +153,11 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     rel.add('event pruning', async () => clearInterval(prune));
 
     const ports = { provisiond: provisiond.port, tftp: tftp?.port ?? 0, dhcp: dhcp ? config.dhcpPort : 0 };
-    const unpublish = await publishRuntime({ pid: process.pid, api: apiUrl, http: httpUrl, statedir: config.statedir, startedAt: deps.startedAt.toISOString(), ports });
+    const [apiUrl, httpUrl] = [apiAt.url, httpAt.url];
+    const bound = { api: apiAt.bound, http: httpAt.bound };
+    const unpublish = await publishRuntime({ pid: process.pid, api: apiUrl, http: httpUrl, bound, statedir: config.statedir, startedAt: deps.startedAt.toISOString(), ports });
     rel.add('runtime file', unpublish);
-    log.info({ api: apiUrl, http: httpUrl, version: VERSION }, 'muster daemon started');
+    log.info({ api: apiUrl, http: httpUrl, bound, version: VERSION }, 'muster daemon started');
     let closing: Promise<void> | null = null;
     return {
       config,
@@ -155,6 +166,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       token,
       apiUrl,
       httpUrl,
+      bound,
       ports,
       close: () => (closing ??= rel.run(log).then(() => log.info('muster daemon stopped'))),
     };
@@ -164,12 +176,23 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   }
 }
 
-async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
+/**
+ * Listens and says where: `bound` is the address as bound (`0.0.0.0:8988`), `url` one a client
+ * on this host can connect to (a wildcard address is not connectable everywhere: its loopback).
+ */
+async function listen(app: FastifyInstance, host: string, port: number): Promise<{ url: string; bound: string }> {
   await app.listen({ host, port });
   const addr = app.server.address();
-  const bound = typeof addr === 'object' && addr ? addr.port : port;
-  const shown = host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return `http://${shown}:${bound}`;
+  const at = typeof addr === 'object' && addr ? addr.port : port;
+  const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
+  const connectable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return { url: `http://${bracket(connectable)}:${at}`, bound: `${bracket(host)}:${at}` };
+}
+
+/** 127.0.0.0/8, ::1 and their IPv4-mapped form: reachable only from this host. */
+function isLoopback(address: string): boolean {
+  const v4 = address.replace(/^::ffff:/i, '');
+  return /^127\.\d+\.\d+\.\d+$/.test(v4) || address === '::1';
 }
 
 /**

@@ -12,6 +12,8 @@ export const RuntimeInfoSchema = z.object({
   pid: z.number().int(),
   api: z.string(),
   http: z.string(),
+  /** host:port the admin API and node HTTP are bound to (`api`/`http` are the connectable URLs) */
+  bound: z.object({ api: z.string(), http: z.string() }).optional(),
   statedir: z.string(),
   startedAt: z.string(),
   /** bound ports of the node-facing servers (0 = not running) */

@@ -2,9 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { bootScriptFor, chainScript, type BootContext } from '../boot/ipxe/index.js';
 import type { Db } from '../db/index.js';
-import { MusterError } from '../errors.js';
 import { addEvent } from '../events/index.js';
-import { getNodeByMac, tryParseMac } from '../nodes/index.js';
+import { getNodeByMac, parseMac } from '../nodes/index.js';
 
 export interface BootRoutesOptions {
   db: Db;
@@ -34,8 +33,7 @@ export function bootRoutes(opts: BootRoutesOptions): (app: FastifyInstance) => P
       { schema: { summary: "The node's iPXE script, from its bootenv", params: z.object({ mac: z.string().max(64) }) } },
       async (req, reply) => {
         // hexhyp (aa-bb-…), colons, %3A (iPXE URL-encodes ${net0/mac} in paths): all one MAC.
-        const mac = tryParseMac((req.params as { mac: string }).mac);
-        if (mac === null) throw new MusterError('MAC_INVALID', `'${(req.params as { mac: string }).mac.slice(0, 64)}' is not a MAC address`);
+        const mac = parseMac((req.params as { mac: string }).mac);
         const node = await getNodeByMac(opts.db, mac);
         const script = await bootScriptFor(node, context(req), opts.statedir);
         await addEvent(opts.db, {

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { MusterError } from '../errors.js';
 import { completeNodeTask } from '../queue/index.js';
-import { getNodeByMac, isValidNodeName, macNodeId, tryParseMac } from '../nodes/index.js';
+import { getNodeByMac, isValidNodeName, macNodeId, parseMac, tryParseMac } from '../nodes/index.js';
 import { errorScript, KEEPALIVE, withKeepalive } from '../nodescripts/framing.js';
 import { recordReport } from '../nodescripts/report.js';
 import type { NodescriptService, ScriptReply } from '../nodescripts/service.js';
@@ -31,12 +31,6 @@ function nodeInput<T extends z.ZodType>(schema: T, value: unknown, usage: string
   const r = schema.safeParse(value);
   if (!r.success) throw new MusterError('NODE_REQUEST_INVALID', `${usage}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return r.data;
-}
-
-function nodeMac(raw: string): string {
-  const mac = tryParseMac(raw);
-  if (mac === null) throw new MusterError('MAC_INVALID', `'${raw.slice(0, 64)}' is not a MAC address`);
-  return mac;
 }
 
 export interface NodescriptRoutesOptions {
@@ -84,7 +78,7 @@ export function nodescriptRoutes(opts: NodescriptRoutesOptions): (app: FastifyIn
       const state = (req.params as { state: string }).state;
       if (!isValidState(state)) throw new MusterError('STATE_INVALID', `'${state.slice(0, 64)}' is not a state`);
       const q = nodeInput(ReportQuery, req.query, 'report needs ?hwaddr=<MAC>&exit=<0-255>');
-      const mac = nodeMac(q.hwaddr);
+      const mac = parseMac(q.hwaddr);
       const node = await getNodeByMac(service.db, mac);
       if (!node || !(await recordReport(service.db, mac, q.exit))) throw new MusterError('NODE_NOT_FOUND', `node ${macNodeId(mac)} is not registered`);
       const reason = printableBody(req.body).trim().slice(-1000);
@@ -106,7 +100,7 @@ export function nodescriptRoutes(opts: NodescriptRoutesOptions): (app: FastifyIn
       const usage = 'a task report is POST /tasks/<job id>?hwaddr=<MAC>&exit=<0-255>';
       const { id } = nodeInput(TaskParams, req.params, usage);
       const q = nodeInput(TaskQuery, req.query, usage);
-      const state = await completeNodeTask(service.db, id, q.exit, { mac: nodeMac(q.hwaddr), output: printableBody(req.body) });
+      const state = await completeNodeTask(service.db, id, q.exit, { mac: parseMac(q.hwaddr), output: printableBody(req.body) });
       return reply.type('text/plain').send(`job ${id} ${state}\n`);
     });
 

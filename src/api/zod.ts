@@ -4,11 +4,14 @@ import { z } from 'zod';
 /**
  * Route schemas are zod schemas: requests are parsed (and coerced) by them, responses are
  * parsed by them before serialization, so no field leaks that the schema does not name.
+ * Every request part is first checked for NUL characters (see nulIssue).
  */
 export function useZod(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema }) => {
     const s = schema as z.ZodType;
     return (data: unknown) => {
+      const nul = nulIssue(data);
+      if (nul) return { error: new z.ZodRealError([nul]) };
       const r = s.safeParse(data);
       return r.success ? { value: r.data } : { error: r.error };
     };
@@ -30,3 +33,29 @@ export const queryBool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
   .optional()
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+/**
+ * The first string (value or object key) in a request part that holds U+0000, as a zod issue.
+ * PostgreSQL cannot store NUL in text or jsonb, so such a request would fail in SQL as a 500;
+ * checking every part here covers every route, present and future, in one place.
+ */
+function nulIssue(data: unknown, path: PropertyKey[] = []): z.core.$ZodIssue | null {
+  if (typeof data === 'string') {
+    return data.includes('\u0000') ? { code: 'custom', path, message: 'contains a NUL character (\\0), which muster does not accept', input: data } : null;
+  }
+  if (Array.isArray(data)) {
+    for (let i = 0; i < data.length; i++) {
+      const issue = nulIssue(data[i], [...path, i]);
+      if (issue) return issue;
+    }
+    return null;
+  }
+  if (data !== null && typeof data === 'object') {
+    for (const [k, v] of Object.entries(data)) {
+      if (k.includes('\u0000')) return nulIssue(k, path);
+      const issue = nulIssue(v, [...path, k]);
+      if (issue) return issue;
+    }
+  }
+  return null;
+}

@@ -60,7 +60,12 @@ export function command(): Command {
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
       process.stdout.write(
-        `muster daemon: admin API ${d.apiUrl}/api/v1, node HTTP ${d.httpUrl}, provisiond port ${d.ports.provisiond}, statedir ${d.config.statedir}\n`,
+        `muster daemon: admin API ${shown(d.apiUrl, d.bound.api, '/api/v1')}, node HTTP ${shown(d.httpUrl, d.bound.http)}, provisiond port ${d.ports.provisiond}, statedir ${d.config.statedir}\n`,
       );
     });
+}
+
+/** The URL, and the bound address when it differs (a wildcard): `http://127.0.0.1:8988/api/v1 (bound to 0.0.0.0:8988)`. */
+function shown(url: string, bound: string, path = ''): string {
+  return url === `http://${bound}` ? url + path : `${url}${path} (bound to ${bound})`;
 }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { redactUrl } from '../db/index.js';
 
 /**
  * A kind of config value: a zod schema that turns the written string into the typed value, and
@@ -9,6 +10,8 @@ import { z } from 'zod';
 export interface Kind<T> {
   schema: z.ZodType<T, string>;
   format(value: T): string;
+  /** How a written value is quoted in an error (default: as written); a secret is hidden. */
+  quote?(written: string): string;
 }
 
 const text = (schema: z.ZodType<string, string>): Kind<string> => ({ schema, format: (v) => v });
@@ -25,11 +28,14 @@ function checked<T>(message: string, parse: (s: string) => T | undefined, format
   };
 }
 
-/** A whole number (of `unit`, for the message), at least `min`. */
-export function whole(unit: string, min: number): Kind<number> {
-  const message = `is not a whole number${unit ? ` of ${unit}` : ''} (${min} or more)`;
+/**
+ * A whole number (of `unit`, for the message) from `min` to `max`. Every count has a ceiling:
+ * a huge value is a typo, and would hang start-up (one row per job slot) or exhaust memory.
+ */
+export function whole(unit: string, min: number, max: number): Kind<number> {
+  const message = `is not a whole number${unit ? ` of ${unit}` : ''} (${min} to ${max})`;
   return {
-    schema: z.string().regex(/^\d{1,15}$/, message).transform(Number).pipe(z.number().min(min, message)),
+    schema: z.string().regex(/^\d{1,15}$/, message).transform(Number).pipe(z.number().min(min, message).max(max, message)),
     format: String,
   };
 }
@@ -56,19 +62,23 @@ export function oneOf<const T extends string>(...choices: T[]): Kind<T> {
 }
 
 const UNITS = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as const;
-/** Bytes: a plain count or a number with K, M or G (powers of 1024), e.g. `16M`, `512 KiB`. */
-export const size = checked(
-  'is not a size (a byte count, or a number with K, M or G, e.g. 16M)',
-  (s) => {
-    const m = /^(\d{1,12})\s*(?:([KMG])(?:i?B)?|B)?$/i.exec(s);
-    const bytes = m ? Number(m[1]) * UNITS[(m[2]?.toUpperCase() ?? '') as keyof typeof UNITS] : 0;
-    return bytes >= 1 ? bytes : undefined;
-  },
-  (v) => {
-    const unit = (['G', 'M', 'K'] as const).find((u) => v % UNITS[u] === 0);
-    return unit ? `${v / UNITS[unit]}${unit}` : String(v);
-  },
-);
+function formatSize(v: number): string {
+  const unit = (['G', 'M', 'K'] as const).find((u) => v % UNITS[u] === 0);
+  return unit ? `${v / UNITS[unit]}${unit}` : String(v);
+}
+
+/** Bytes up to `max`: a plain count or a number with K, M or G (powers of 1024), e.g. `16M`, `512 KiB`. */
+export function size(max: number): Kind<number> {
+  return checked(
+    `is not a size (a byte count, or a number with K, M or G, e.g. 16M; at most ${formatSize(max)})`,
+    (s) => {
+      const m = /^(\d{1,12})\s*(?:([KMG])(?:i?B)?|B)?$/i.exec(s);
+      const bytes = m ? Number(m[1]) * UNITS[(m[2]?.toUpperCase() ?? '') as keyof typeof UNITS] : 0;
+      return bytes >= 1 && bytes <= max ? bytes : undefined;
+    },
+    formatSize,
+  );
+}
 
 export const ipv4 = text(z.ipv4('is not an IPv4 address (a.b.c.d)'));
 
@@ -86,9 +96,12 @@ export const ifname = text(
   z.string().regex(/^[^\s/]{1,15}$/, "is not a network interface name (up to 15 characters, no spaces or '/')"),
 );
 
-export const postgresUrl = text(
-  z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'is not a PostgreSQL URL (postgres://user@host:5432/db)'),
-);
+/** Shown (`info config`, errors) without its password: the admin API is not the place for it. */
+export const postgresUrl: Kind<string> = {
+  schema: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'is not a PostgreSQL URL (postgres://user@host:5432/db)'),
+  format: redactUrl,
+  quote: redactUrl,
+};
 
 export function ipv4ToInt(ip: string): number {
   return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);

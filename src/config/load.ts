@@ -78,7 +78,7 @@ function checkKeys(layer: Layer, allowed: (spec: KeySpec) => boolean, fileKind: 
 /** Parses one entry's value with its key's kind; a list key takes each comma-separated element. */
 function parseEntry(spec: KeySpec, entry: ConfigEntry): unknown {
   const fail = (value: string, problem: string): never => {
-    throw new MusterError('CONFIG_INVALID', `${entry.where}: key '${spec.key}': '${value}' ${problem}`);
+    throw new MusterError('CONFIG_INVALID', `${entry.where}: key '${spec.key}': '${spec.kind.quote?.(value) ?? value}' ${problem}`);
   };
   if (!spec.list && entry.values.length > 1) fail(entry.raw, 'is a list, but this key takes one value');
   const parsed = entry.values.map((v) => {

@@ -95,6 +95,14 @@ function spec<F extends ConfigField>(
   return { key, field, kind: kind as k.Kind<unknown>, list, path, nodeDefault: field.startsWith('defaults.'), def };
 }
 
+/**
+ * Ceilings of the counts, each far above any real cluster's need and below what breaks:
+ * timers (setTimeout wraps past 24.8 days), one row per job slot, one loop per worker, one
+ * process per module, one socket per TFTP transfer, a JS string per module's output, the
+ * DHCP lease field (RFC 2131 option 51, kept signed 32-bit like the DHCP settings).
+ */
+const MODULE_OUTPUT_MAX = 256 * 1024 ** 2;
+
 const rootOr = <T>(asRoot: T, otherwise: T) => (ctx: DefaultsContext) => (ctx.root ? asRoot : otherwise);
 const fixed = <T>(value: T) => () => value;
 const unset = () => undefined;
@@ -114,15 +122,15 @@ export const KEYS: readonly KeySpec[] = [
   spec('vnfs transfer method', 'vnfsMethod', k.oneOf('http', 'nfs'), fixed('http')),
   spec('vnfs transfer master', 'vnfsMaster', k.host, unset),
   spec('vnfs transfer prefix', 'vnfsPrefix', k.plain, fixed('')),
-  spec('node timeout', 'nodeTimeout', k.whole('seconds', 1), fixed(600)),
-  spec('module timeout', 'moduleTimeout', k.whole('seconds', 1), fixed(30)),
-  spec('module output limit', 'moduleOutputLimit', k.size, fixed(16 * 1024 * 1024)),
+  spec('node timeout', 'nodeTimeout', k.whole('seconds', 1, 7 * 86_400), fixed(600)),
+  spec('module timeout', 'moduleTimeout', k.whole('seconds', 1, 86_400), fixed(30)),
+  spec('module output limit', 'moduleOutputLimit', k.size(MODULE_OUTPUT_MAX), fixed(16 * 1024 * 1024)),
   spec('module failure', 'moduleFailure', k.oneOf('ignore', 'abort'), fixed('ignore')),
-  spec('module concurrency', 'moduleConcurrency', k.whole('modules', 1), (ctx) => 4 * ctx.cpus),
-  spec('event retention', 'eventRetentionDays', k.whole('days', 1), fixed(30)),
-  spec('queue workers', 'queueWorkers', k.whole('workers', 1), fixed(10)),
-  spec('queue concurrency', 'queueConcurrency', k.whole('jobs', 1), fixed(10)),
-  spec('job lease', 'jobLeaseSeconds', k.whole('seconds', 1), fixed(30)),
+  spec('module concurrency', 'moduleConcurrency', k.whole('modules', 1, 4096), (ctx) => 4 * ctx.cpus),
+  spec('event retention', 'eventRetentionDays', k.whole('days', 1, 3650), fixed(30)),
+  spec('queue workers', 'queueWorkers', k.whole('workers', 1, 1000), fixed(10)),
+  spec('queue concurrency', 'queueConcurrency', k.whole('jobs', 1, 100_000), fixed(10)),
+  spec('job lease', 'jobLeaseSeconds', k.whole('seconds', 1, 86_400), fixed(30)),
   spec('dhcp mode', 'dhcpMode', k.oneOf('off', 'full', 'proxy'), fixed('off')),
   spec('dhcp port', 'dhcpPort', k.port, rootOr(67, 6767)),
   spec('dhcp proxy port', 'dhcpProxyPort', k.port, rootOr(4011, 14011)),
@@ -132,7 +140,7 @@ export const KEYS: readonly KeySpec[] = [
   spec('dhcp gateway', 'dhcpGateway', k.ipv4, unset),
   spec('dhcp dns', 'dhcpDns', k.ipv4, () => [], { list: true }),
   spec('dhcp domain', 'dhcpDomain', k.host, unset),
-  spec('dhcp lease time', 'dhcpLeaseTime', k.whole('seconds', 60), fixed(3600)),
+  spec('dhcp lease time', 'dhcpLeaseTime', k.whole('seconds', 60, 0x7fffffff), fixed(3600)),
   spec('boot file bios', 'bootFileBios', k.plain, fixed('undionly.kpxe')),
   spec('boot file uefi', 'bootFileUefi', k.plain, fixed('ipxe.efi')),
   spec('boot file uefi http', 'bootFileUefiHttp', k.plain, fixed('ipxe.efi')),
@@ -140,18 +148,18 @@ export const KEYS: readonly KeySpec[] = [
   spec('tftp enabled', 'tftpEnabled', k.bool, fixed(true)),
   spec('tftp root', 'tftpRoot', k.plain, unset, { path: true }),
   spec('ipxe dir', 'ipxeDir', k.plain, fixed('/usr/lib/ipxe'), { path: true }),
-  spec('tftp max transfers', 'tftpMaxTransfers', k.whole('transfers', 1), fixed(256)),
+  spec('tftp max transfers', 'tftpMaxTransfers', k.whole('transfers', 1, 10_000), fixed(256)),
   spec('export files', 'exportFiles', k.oneOf('ethers', 'hosts', 'dnsmasq'), () => [], { list: true }),
   spec('boot kernel args', 'bootKernelArgs', k.plain, () => ['console=tty0 console=ttyS0', '115200n8'], { list: true }),
   spec('default bootenv', 'defaultBootenv', k.name, fixed('discovery')),
   spec('log level', 'logLevel', k.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), fixed('info')),
   spec('node name', 'defaults.nameTemplate', k.nameTemplate, fixed('n####')),
-  spec('first node', 'defaults.firstNode', k.whole('', 0), fixed(0)),
-  spec('total nodes', 'defaults.totalNodes', k.whole('nodes', 1), unset),
+  spec('first node', 'defaults.firstNode', k.whole('', 0, 999_999_999), fixed(0)),
+  spec('total nodes', 'defaults.totalNodes', k.whole('nodes', 1, 1_000_000_000), unset),
   spec('group name', 'defaults.group', k.name, fixed('cluster')),
   spec('vnfs name', 'defaults.vnfs', k.name, fixed('')),
   spec('enabled', 'defaults.enabled', k.bool, fixed(true)),
-  spec('debug', 'defaults.debug', k.whole('', 0), fixed(0)),
+  spec('debug', 'defaults.debug', k.whole('', 0, 255), fixed(0)),
 ];
 
 /** Keys a Perceus perceus.conf carries that muster has no use for: accepted with a warning. */

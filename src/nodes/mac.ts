@@ -7,17 +7,38 @@ import { printable } from '../text.js';
  * bare hex, the pxelinux/Perceus `01-aa-..` / `01:aa:..` form, and `%3A` (URL-encoded colons).
  */
 export function parseMac(input: string): string {
-  const mac = tryParseMac(input);
+  const mac = spelledMac(input);
   if (mac === null) {
     throw new MusterError(
       'MAC_INVALID',
       `'${printable(input)}' is not a MAC address; write it as aa:bb:cc:dd:ee:ff (also accepted: AA-BB-CC-DD-EE-FF, aabb.ccdd.eeff, aabbccddeeff, 01-aa-bb-cc-dd-ee-ff)`,
     );
   }
+  const why = notANic(mac);
+  if (why) throw new MusterError('MAC_INVALID', `${macNodeId(mac)} cannot be a NodeID: it is ${why}`);
   return mac;
 }
 
+/** parseMac without the error: null for anything parseMac refuses. */
 export function tryParseMac(input: string): string | null {
+  const mac = spelledMac(input);
+  return mac === null || notANic(mac) ? null : mac;
+}
+
+/**
+ * Why a well-formed MAC is never a network card's own address (and so never a NodeID): the
+ * broadcast address, all zeros (an unset address), or a group address (I/G bit, the lowest bit
+ * of the first octet, set: multicast). A node with such an id would collide with every other.
+ */
+function notANic(mac: string): string | null {
+  if (mac === 'ff:ff:ff:ff:ff:ff') return 'the broadcast address';
+  if (mac === '00:00:00:00:00:00') return 'all zeros (an unset address)';
+  if ((Number.parseInt(mac.slice(0, 2), 16) & 1) === 1) return 'a multicast (group) address: the lowest bit of its first octet is set';
+  return null;
+}
+
+/** The canonical spelling of a MAC in any accepted form, or null. */
+function spelledMac(input: string): string | null {
   let s = input.trim().replace(/%3a/gi, ':');
   if (s.length > 40) return null;
   let groups: string[] | null = null;

@@ -70,6 +70,18 @@ await describeEachBackend('admin API', (kind) => {
     assert.equal(unknown.statusCode, 404);
   });
 
+  it('refuses a bulk add holding a broadcast, zero or multicast NodeID, adding none of the batch', async () => {
+    for (const badMac of ['ff:ff:ff:ff:ff:ff', '00:00:00:00:00:00', '01:00:5e:00:00:01']) {
+      const nodes = [{ mac: '02:00:00:00:10:01' }, { mac: badMac }, { mac: '02:00:00:00:10:02' }];
+      const r = await app.inject({ method: 'POST', url: '/api/v1/nodes', headers: auth, payload: { nodes } });
+      assert.equal(r.statusCode, 400, r.body);
+      assert.equal(r.json().code, 'MAC_INVALID');
+      assert.match(r.json().detail, /cannot be a NodeID: it is (the broadcast|all zeros|a multicast)/);
+    }
+    const sel = await app.inject({ url: '/api/v1/nodes?nodeid=1&n=02:00:00:00:10:01', headers: auth });
+    assert.deepEqual(sel.json().nodes, []);
+  });
+
   it('answers unknown routes with a 404 problem', async () => {
     const r = await app.inject({ url: '/api/v1/nope', headers: auth });
     assert.equal(r.statusCode, 404);

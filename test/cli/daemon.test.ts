@@ -72,6 +72,28 @@ describe('muster daemon start-up and concurrency', () => {
     }
   });
 
+  it('binds the admin API to 0.0.0.0 when asked: one warning, a truthful banner, a connectable daemon.json', async () => {
+    const d = await spawnDaemon({ args: ['--api-address', '0.0.0.0'] });
+    let ok = false;
+    try {
+      assert.match(d.info.api, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const port = new URL(d.info.api).port;
+      assert.equal(d.info.bound?.api, `0.0.0.0:${port}`);
+      const r = await cli(d, ['node', 'list']);
+      assert.equal(r.exitCode, 0, r.stderr);
+      ok = true;
+    } finally {
+      await d.stop();
+    }
+    const out = await d.proc;
+    const port = new URL(d.info.api).port;
+    assert.ok(ok);
+    assert.match(String(out.stdout), new RegExp(`^muster daemon: admin API http://127\\.0\\.0\\.1:${port}/api/v1 \\(bound to 0\\.0\\.0\\.0:${port}\\), node HTTP http://127\\.0\\.0\\.1:\\d+ \\(bound to 0\\.0\\.0\\.0:\\d+\\),`, 'm'));
+    const warnings = String(out.stderr).split('\n').filter((l) => /admin API listens on/.test(l));
+    assert.equal(warnings.length, 1, String(out.stderr));
+    assert.match(warnings[0]!, new RegExp(`admin API listens on 0\\.0\\.0\\.0:${port}, not only on loopback: its bearer token travels in plain HTTP`));
+  });
+
   it('names an unreachable database without its password', async () => {
     const statedir = await mkdtemp(join(tmpdir(), 'muster-d-'));
     const r = await daemonFails(['--statedir', statedir], { DATABASE_URL: 'postgres://muster:s3cret@127.0.0.1:9/muster' });

@@ -44,6 +44,16 @@ describe('muster node/group CLI against a real daemon (embedded DB)', () => {
     assert.equal(nl.stdout.split('\n')[1], '   n0000');
   });
 
+  it('refuses a --file with a multicast NodeID, naming the line and why, and adds none', async () => {
+    const before = (await cli(d, ['node', 'list'])).stdout;
+    const file = join(d.statedir, 'bad-macs.txt');
+    await writeFile(file, `${mac(2000)}\n01:00:5e:00:00:01 mcast\n${mac(2001)}\n`);
+    const r = await cli(d, ['-q', 'node', 'add', '--file', file]);
+    assert.equal(r.exitCode, 2);
+    assert.match(r.stderr, /bad-macs\.txt:2: 01:00:5E:00:00:01 cannot be a NodeID: it is a multicast .*\(MAC_INVALID\)$/m);
+    assert.equal((await cli(d, ['node', 'list'])).stdout, before);
+  });
+
   it('asks before destroying: off a terminal it needs -y and changes nothing without it', async () => {
     const r = await cli(d, ['node', 'delete', 'n0001']);
     assert.equal(r.exitCode, 2);

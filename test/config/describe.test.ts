@@ -38,6 +38,20 @@ describe('describeConfig / configValue', () => {
     assert.deepEqual(again, config);
   });
 
+  it('never shows the database password, in the listing, one key, or an error', async () => {
+    const config = await load('database url = postgres://muster:s3cret-pw@db.example:5432/muster');
+    assert.equal(new Map(describeConfig(config)).get('database url'), 'postgres://muster:***@db.example:5432/muster');
+    assert.equal(configValue(config, 'database url'), 'postgres://muster:***@db.example:5432/muster');
+    assert.equal(configValue(config, 'database url').includes('s3cret'), false);
+    const env = await loadConfig({ uid: 0, env: { DATABASE_URL: 'postgresql://u:envpw@h/d' } });
+    assert.equal(configValue(env.config, 'database url'), 'postgresql://u:***@h/d');
+    const dir = await confDir({ 'muster.conf': 'database url = mysql://u:s3cret-pw@h/d' });
+    await assert.rejects(loadConfig({ configFile: join(dir, 'muster.conf'), uid: 0, env: {} }), (err: Error) => {
+      assert.match(err.message, /key 'database url': 'mysql:\/\/u:\*\*\*@h\/d' is not a PostgreSQL URL/);
+      return !err.message.includes('s3cret');
+    });
+  });
+
   it('answers one key, matched like the parser matches keys', async () => {
     const config = await load(TEXT);
     assert.equal(configValue(config, 'vnfs transfer method'), 'http');

@@ -28,15 +28,15 @@ describe('config errors', () => {
       ['vnfs transfer method = xget', "'xget' is not one of: http, nfs"],
       ['dhcp mode = on', "'on' is not one of: off, full, proxy"],
       ['tftp enabled = maybe', "'maybe' is not yes or no (also accepted: true/false, on/off, 1/0)"],
-      ['node timeout = 0', "'0' is not a whole number of seconds (1 or more)"],
-      ['queue workers = 2.5', "'2.5' is not a whole number of workers (1 or more)"],
-      ['first node = x', "'x' is not a whole number (0 or more)"],
-      ['module output limit = 16T', "'16T' is not a size (a byte count, or a number with K, M or G, e.g. 16M)"],
+      ['node timeout = 0', "'0' is not a whole number of seconds (1 to 604800)"],
+      ['queue workers = 2.5', "'2.5' is not a whole number of workers (1 to 1000)"],
+      ['first node = x', "'x' is not a whole number (0 to 999999999)"],
+      ['module output limit = 16T', "'16T' is not a size (a byte count, or a number with K, M or G, e.g. 16M; at most 256M)"],
       ['listen address = 10.0.0.256', "'10.0.0.256' is not an IPv4 address (a.b.c.d)"],
       ['api address = localhost', "'localhost' is not an IP address"],
       ['dhcp subnet = 10.0.0.0/24, 10.0.1.5/24', "'10.0.1.5/24' is not a subnet (a.b.c.d/nn with the host bits zero, e.g. 10.0.0.0/24)"],
       ['dhcp range = 10.0.0.9-10.0.0.1', "'10.0.0.9-10.0.0.1' is not an address range (a.b.c.d-e.f.g.h, low to high)"],
-      ['dhcp lease time = 30', "'30' is not a whole number of seconds (60 or more)"],
+      ['dhcp lease time = 30', "'30' is not a whole number of seconds (60 to 2147483647)"],
       ['group name = my group', "'my group' is not a name (letters, digits, '.', '_', '-')"],
       ['master network device = eth/0', "'eth/0' is not a network interface name (up to 15 characters, no spaces or '/')"],
       ['database url = mysql://x/y', "'mysql://x/y' is not a PostgreSQL URL (postgres://user@host:5432/db)"],
@@ -46,6 +46,30 @@ describe('config errors', () => {
     for (const [line, problem] of cases) {
       const key = line.split(' = ')[0];
       await rejects({ 'muster.conf': line }, `FILE:1: key '${key}': ${problem}`);
+    }
+  });
+
+  it('refuses numbers so large they would hang or exhaust the daemon, naming file, line and key', async () => {
+    // queue concurrency = 100000000 made start-up insert 100 million job slots and hang.
+    const cases: Array<[string, string]> = [
+      ['queue concurrency = 100000000', "'100000000' is not a whole number of jobs (1 to 100000)"],
+      ['queue workers = 5000', "'5000' is not a whole number of workers (1 to 1000)"],
+      ['module concurrency = 100000', "'100000' is not a whole number of modules (1 to 4096)"],
+      ['module timeout = 999999999', "'999999999' is not a whole number of seconds (1 to 86400)"],
+      ['node timeout = 999999999', "'999999999' is not a whole number of seconds (1 to 604800)"],
+      ['job lease = 3000000', "'3000000' is not a whole number of seconds (1 to 86400)"],
+      ['event retention = 100000', "'100000' is not a whole number of days (1 to 3650)"],
+      ['dhcp lease time = 9999999999', "'9999999999' is not a whole number of seconds (60 to 2147483647)"],
+      ['tftp max transfers = 1000000', "'1000000' is not a whole number of transfers (1 to 10000)"],
+      ['module output limit = 999G', "'999G' is not a size (a byte count, or a number with K, M or G, e.g. 16M; at most 256M)"],
+      ['total nodes = 99999999999', "'99999999999' is not a whole number of nodes (1 to 1000000000)"],
+      ['debug = 4294967296', "'4294967296' is not a whole number (0 to 255)"],
+    ];
+    for (const [line, problem] of cases) {
+      const key = line.split(' = ')[0];
+      const file = ['total nodes', 'debug'].includes(key!) ? 'defaults.conf' : 'muster.conf';
+      await rejects(file === 'muster.conf' ? { 'muster.conf': `\n${line}` } : { 'muster.conf': '', 'defaults.conf': `\n${line}` },
+        `${file === 'muster.conf' ? 'FILE' : 'DIR/defaults.conf'}:2: key '${key}': ${problem}`);
     }
   });
 

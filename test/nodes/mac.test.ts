@@ -26,5 +26,24 @@ describe('parseMac', () => {
     });
   }
 
+  const notNics: Array<[string, RegExp]> = [
+    ['ff:ff:ff:ff:ff:ff', /FF:FF:FF:FF:FF:FF cannot be a NodeID: it is the broadcast address/],
+    ['FFFF.FFFF.FFFF', /broadcast/],
+    ['00:00:00:00:00:00', /00:00:00:00:00:00 cannot be a NodeID: it is all zeros/],
+    ['000000000000', /all zeros/],
+    ['01:00:5e:00:00:fb', /01:00:5E:00:00:FB cannot be a NodeID: it is a multicast \(group\) address/],
+    ['33-33-00-00-00-01', /multicast/],
+    ['03:00:00:00:00:01', /multicast/],
+  ];
+  for (const [input, why] of notNics) {
+    it(`refuses ${input} as a NodeID, saying why`, () => {
+      assert.equal(tryParseMac(input), null);
+      assert.throws(() => parseMac(input), (e) => e instanceof MusterError && e.code === 'MAC_INVALID' && why.test(e.message));
+    });
+  }
+  it('accepts unicast MACs, locally administered included', () => {
+    for (const m of ['02:00:00:00:00:01', 'fe:ff:ff:ff:ff:ff', '00:00:00:00:00:01']) assert.equal(parseMac(m), m);
+  });
+
   it('spells hexhyp for iPXE', () => assert.equal(macHexhyp('aa:bb:cc:dd:ee:ff'), 'aa-bb-cc-dd-ee-ff'));
 });
