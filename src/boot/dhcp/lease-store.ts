@@ -4,6 +4,7 @@
  */
 import { sqlState, UNIQUE_VIOLATION, type Db, type Queryable } from '../../db/index.js';
 import { getNodeByMac } from '../../nodes/index.js';
+import { storable } from '../../text.js';
 import type { ClientView, Holder, Lease } from './lease-plan.js';
 import { poolCandidates, type Subnet } from './settings.js';
 
@@ -59,6 +60,8 @@ export async function loadClient(db: Queryable, mac: string, named: (reservation
   return { view: { mac, lease, reservation, holders }, nodeName: node?.name ?? null };
 }
 
+const HOSTNAME_MAX = 255;
+
 /**
  * How another client's row on the address is treated: `reservation` removes it whatever its state
  * (the address is this node's), `expired` removes it only if it is still released or expired when
@@ -96,7 +99,8 @@ export async function writeLease(
            ip = EXCLUDED.ip,
            hostname = coalesce(EXCLUDED.hostname, dhcp_leases.hostname),
            updated_at = now()`,
-        [l.mac, l.ip, l.state, l.expiresAt, l.hostname],
+        // The hostname is the client's option 12: any bytes, up to 255 of them in one option.
+        [l.mac, l.ip, l.state, l.expiresAt, l.hostname === null ? null : storable(l.hostname, HOSTNAME_MAX)],
       );
     });
     return true;

@@ -163,6 +163,17 @@ await describeEachBackend('dhcp leases', (kind) => {
     assert.equal(await getLease(t.db, D), null);
   });
 
+  it('leases to a client whose hostname (option 12) holds NUL and control bytes, storing it sanitised', async () => {
+    const hostname = 'node\u0000\u001b[2Jx'.padEnd(300, 'y');
+    const c = ctx();
+    const offer = await send(clientMessage(DHCPDISCOVER, A, { hostname }), c);
+    assert.equal(offer?.options.messageType, DHCPOFFER);
+    const ack = await send(clientMessage(DHCPREQUEST, A, { hostname, serverId: SERVER, requestedIp: offer!.yiaddr }), c);
+    assert.equal(ack?.options.messageType, DHCPACK);
+    const { rows } = await t.db.query<{ hostname: string }>(`SELECT hostname FROM dhcp_leases WHERE mac = $1::macaddr`, [A]);
+    assert.equal(rows[0]?.hostname, 'node\ufffd\ufffd[2Jx'.padEnd(255, 'y'));
+  });
+
   it('drops our OFFER when the client picks another server', async () => {
     await send(clientMessage(DHCPDISCOVER, A));
     assert.equal(await send(clientMessage(DHCPREQUEST, A, { serverId: '10.50.0.9', requestedIp: '10.50.0.100' })), null);
