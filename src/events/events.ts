@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/index.js';
+import { storable } from '../text.js';
 
 export const EVENT_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type EventLevel = (typeof EVENT_LEVELS)[number];
@@ -29,27 +30,51 @@ export type MusterEvent = z.infer<typeof EventSchema>;
 /** Channel NOTIFYed (payload = event id) by a trigger on every insert. */
 export const EVENTS_CHANNEL = 'muster_events';
 
+const KIND_MAX = 200;
+const NODE_MAX = 255;
+const MESSAGE_MAX = 8192;
+const DATA_KEY_MAX = 200;
+
+/**
+ * Event data as JSON with every key and string passed through storable(): callers put untrusted
+ * text there (module names from nodescripts, another DHCP server's boot file), and one \u0000
+ * would make jsonb refuse the row.
+ */
+function storableJson(data: unknown): string | null {
+  if (data === undefined) return null;
+  return JSON.stringify(data, (_key, value: unknown) => {
+    if (typeof value === 'string') return storable(value);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k, DATA_KEY_MAX), v]));
+    }
+    return value;
+  });
+}
+
+/** One event's column values, made storable (the writer is the one place events reach the database). */
+function row(e: NewEvent): [string, EventLevel, string | null, string | null, string, string | null] {
+  return [
+    storable(e.kind, KIND_MAX),
+    e.level ?? 'info',
+    e.node == null ? null : storable(e.node, NODE_MAX),
+    e.mac ?? null,
+    storable(e.message, MESSAGE_MAX),
+    storableJson(e.data),
+  ];
+}
+
 export async function addEvent(db: Queryable, e: NewEvent): Promise<void> {
-  await db.query(
-    `INSERT INTO events (kind, level, node, mac, message, data) VALUES ($1, $2, $3, $4::macaddr, $5, $6::jsonb)`,
-    [e.kind, e.level ?? 'info', e.node ?? null, e.mac ?? null, e.message, e.data === undefined ? null : JSON.stringify(e.data)],
-  );
+  await db.query(`INSERT INTO events (kind, level, node, mac, message, data) VALUES ($1, $2, $3, $4::macaddr, $5, $6::jsonb)`, row(e));
 }
 
 /** Several events in one statement (bulk operations log one row per node). */
 export async function addEvents(db: Queryable, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
+  const rows = events.map(row);
   await db.query(
     `INSERT INTO events (kind, level, node, mac, message, data)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::macaddr[], $5::text[], $6::jsonb[])`,
-    [
-      events.map((e) => e.kind),
-      events.map((e) => e.level ?? 'info'),
-      events.map((e) => e.node ?? null),
-      events.map((e) => e.mac ?? null),
-      events.map((e) => e.message),
-      events.map((e) => (e.data === undefined ? null : JSON.stringify(e.data))),
-    ],
+    [0, 1, 2, 3, 4, 5].map((col) => rows.map((r) => r[col])),
   );
 }
 

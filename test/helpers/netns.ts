@@ -51,10 +51,19 @@ export async function netnsUnavailable(): Promise<string | null> {
 let lanSeq = 0;
 
 /**
+ * Routes of a host with a static address: `broadcast` (the default) adds a route for
+ * 255.255.255.255 out of eth0 beside the connected /24 (peers that send limited broadcasts from a
+ * wildcard socket need it; muster does not, see src/boot/dhcp/broadcast.ts); `connected`
+ * keeps only the kernel's connected /24 (a boot LAN without a default route); `none` flushes the
+ * main table, so not even the /24 is routed (only the kernel's local table remains).
+ */
+export type LanRoutes = 'broadcast' | 'connected' | 'none';
+
+/**
  * Builds the LAN. `hosts` maps a short host name (≤ 8 chars) to the last octet of its static
  * address in `subnet` (three octets, e.g. '10.77.0'), or null for an unconfigured client.
  */
-export async function createLan(opts: { subnet: string; hosts: Record<string, number | null> }): Promise<Lan> {
+export async function createLan(opts: { subnet: string; hosts: Record<string, number | null>; routes?: LanRoutes }): Promise<Lan> {
   const id = `m${process.pid}x${lanSeq++}`;
   const switchNs = `${id}-lan`;
   const hosts: Record<string, LanHost> = {};
@@ -91,8 +100,9 @@ export async function createLan(opts: { subnet: string; hosts: Record<string, nu
       const addr = octet === null ? null : `${opts.subnet}.${octet}`;
       if (addr) {
         await ip('-n', ns, 'addr', 'add', `${addr}/24`, 'brd', '+', 'dev', 'eth0');
-        // Without SO_BINDTODEVICE a server's 255.255.255.255 replies need a route to leave by.
-        await ip('-n', ns, 'route', 'add', '255.255.255.255/32', 'dev', 'eth0');
+        const routes = opts.routes ?? 'broadcast';
+        if (routes === 'broadcast') await ip('-n', ns, 'route', 'add', '255.255.255.255/32', 'dev', 'eth0');
+        if (routes === 'none') await ip('-n', ns, 'route', 'flush', 'table', 'main');
       }
       hosts[name] = { ns, ip: addr };
     }

@@ -9,7 +9,7 @@ import { chooseBoot, isIpxe, isPxeClient, type BootConfig } from './bootfile.js'
 import { DHCPACK, DHCPDISCOVER, DHCPINFORM, DHCPNAK, DHCPOFFER, DHCPREQUEST, type DhcpPacket } from './codec.js';
 import { ipToInt, ZERO_IP } from './ipv4.js';
 import { namedAddresses, planLease, type Plan } from './lease-plan.js';
-import { declineAddress, findFreeAddress, loadClient, releaseLease, writeLease } from './lease-store.js';
+import { declineAddress, findFreeAddress, loadClient, releaseLease, writeLease, type Takeover } from './lease-store.js';
 import { buildReply } from './reply.js';
 import type { Subnet } from './settings.js';
 
@@ -35,7 +35,7 @@ export function subnetFor(p: DhcpPacket, ctx: Pick<HandlerContext, 'server' | 's
   return ctx.subnets.find((s) => s.contains(anchor)) ?? (p.giaddr === ZERO_IP ? (ctx.subnets[0] ?? null) : null);
 }
 
-async function allocate(ctx: HandlerContext, subnet: Subnet): Promise<{ ip: string; takeover: boolean } | null> {
+async function allocate(ctx: HandlerContext, subnet: Subnet): Promise<{ ip: string; takeover: Takeover } | null> {
   let cursor = ctx.cursors.get(subnet.cidr);
   if (!cursor) ctx.cursors.set(subnet.cidr, (cursor = { pos: 0 }));
   return findFreeAddress(ctx.db, subnet, cursor);
@@ -58,7 +58,7 @@ export async function handleFull(p: DhcpPacket, mac: string, ctx: HandlerContext
   };
   switch (plan.do) {
     case 'offer': {
-      const reservedTakeover = plan.ip !== null && plan.ip === view.reservation && view.holders.has(plan.ip);
+      const reservedTakeover: Takeover = plan.ip !== null && plan.ip === view.reservation && view.holders.has(plan.ip) ? 'reservation' : null;
       for (let attempt = 0; attempt < 3; attempt++) {
         const pick = plan.ip !== null && attempt === 0 ? { ip: plan.ip, takeover: reservedTakeover } : await allocate(ctx, subnet);
         if (!pick) {
@@ -66,7 +66,7 @@ export async function handleFull(p: DhcpPacket, mac: string, ctx: HandlerContext
           ctx.event({ kind: 'dhcp.pool-exhausted', level: 'warn', mac, message: `no free address in ${subnet.cidr} for ${mac}` });
           return null;
         }
-        if (pick.takeover && pick.ip === view.reservation) {
+        if (pick.takeover === 'reservation') {
           ctx.event({ kind: 'dhcp.reservation-taken', level: 'warn', mac, node: nodeName, message: `${pick.ip} is reserved for ${nodeName ?? mac}; another client's lease on it was ended` });
         }
         const expiresAt = new Date(Date.now() + ctx.offerHoldMs);
@@ -79,7 +79,7 @@ export async function handleFull(p: DhcpPacket, mac: string, ctx: HandlerContext
     case 'ack': {
       const expiresAt = new Date(Date.now() + subnet.leaseTime * 1000);
       const fresh = view.lease?.state !== 'bound' || view.lease.ip !== plan.ip;
-      const ok = await writeLease(ctx.db, { mac, ip: plan.ip, state: 'bound', expiresAt, hostname: p.options.hostname ?? null, takeover: plan.ip === view.reservation });
+      const ok = await writeLease(ctx.db, { mac, ip: plan.ip, state: 'bound', expiresAt, hostname: p.options.hostname ?? null, takeover: plan.ip === view.reservation ? 'reservation' : null });
       if (!ok) return nak(`${plan.ip} was just taken by another client`);
       if (fresh) ctx.event({ kind: 'dhcp.lease', mac, node: nodeName, message: `${plan.ip} leased to ${nodeName ?? mac}`, data: { ip: plan.ip, boot: boot?.kind ?? null } });
       return buildReply(p, { ...base, type: DHCPACK, yiaddr: plan.ip, leaseTime: subnet.leaseTime, subnet });

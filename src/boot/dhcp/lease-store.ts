@@ -4,6 +4,7 @@
  */
 import { sqlState, UNIQUE_VIOLATION, type Db, type Queryable } from '../../db/index.js';
 import { getNodeByMac } from '../../nodes/index.js';
+import { storable } from '../../text.js';
 import type { ClientView, Holder, Lease } from './lease-plan.js';
 import { poolCandidates, type Subnet } from './settings.js';
 
@@ -59,19 +60,35 @@ export async function loadClient(db: Queryable, mac: string, named: (reservation
   return { view: { mac, lease, reservation, holders }, nodeName: node?.name ?? null };
 }
 
+const HOSTNAME_MAX = 255;
+
+/**
+ * How another client's row on the address is treated: `reservation` removes it whatever its state
+ * (the address is this node's), `expired` removes it only if it is still released or expired when
+ * the DELETE runs (it may have been renewed since findFreeAddress chose it), null keeps it.
+ */
+export type Takeover = 'reservation' | 'expired' | null;
+
 /**
  * Writes this client's lease on `ip`. An `offered` write leaves a live bound lease on the same
- * address bound (a DISCOVER must not shorten it). With `takeover`, another client's row on the
- * address goes first (reservations and reclaimed expired leases). Returns false when another
- * client holds the address (a race with another server or packet).
+ * address bound (a DISCOVER must not shorten it). With a `takeover`, another client's row on the
+ * address goes first. Returns false when another client holds the address (a race with another
+ * server or packet, or a lease renewed just before a reclaim).
  */
 export async function writeLease(
   db: Db,
-  l: { mac: string; ip: string; state: 'offered' | 'bound'; expiresAt: Date; hostname: string | null; takeover: boolean },
+  l: { mac: string; ip: string; state: 'offered' | 'bound'; expiresAt: Date; hostname: string | null; takeover: Takeover },
 ): Promise<boolean> {
   try {
     await db.tx(async (q) => {
-      if (l.takeover) await q.query(`DELETE FROM dhcp_leases WHERE ip = $1::inet AND mac <> $2::macaddr`, [l.ip, l.mac]);
+      if (l.takeover) {
+        // The expiry is checked by the DELETE itself: a read-then-delete would remove a lease renewed in between.
+        await q.query(
+          `DELETE FROM dhcp_leases WHERE ip = $1::inet AND mac <> $2::macaddr
+              AND ($3::text = 'reservation' OR state = 'released' OR expires_at <= now())`,
+          [l.ip, l.mac, l.takeover],
+        );
+      }
       await q.query(
         `INSERT INTO dhcp_leases (mac, ip, state, expires_at, hostname) VALUES ($1::macaddr, $2::inet, $3::text, $4, $5)
          ON CONFLICT (mac) DO UPDATE SET
@@ -82,7 +99,8 @@ export async function writeLease(
            ip = EXCLUDED.ip,
            hostname = coalesce(EXCLUDED.hostname, dhcp_leases.hostname),
            updated_at = now()`,
-        [l.mac, l.ip, l.state, l.expiresAt, l.hostname],
+        // The hostname is the client's option 12: any bytes, up to 255 of them in one option.
+        [l.mac, l.ip, l.state, l.expiresAt, l.hostname === null ? null : storable(l.hostname, HOSTNAME_MAX)],
       );
     });
     return true;
@@ -118,13 +136,14 @@ const PROBE_BATCH = 256;
 /**
  * Finds a pool address with no lease row, no node reservation and no live decline, probing in
  * batches from `cursor` (kept by the caller so successive allocations do not rescan). When every
- * address has a row, the longest-expired lease of another client is reclaimed (takeover).
+ * address has a row, the longest-expired lease of another client is reclaimed (takeover
+ * `expired`, re-checked when the row is deleted).
  */
 export async function findFreeAddress(
   db: Queryable,
   subnet: Subnet,
   cursor: { pos: number },
-): Promise<{ ip: string; takeover: boolean } | null> {
+): Promise<{ ip: string; takeover: Takeover } | null> {
   for (let probed = 0; probed < subnet.poolSize; probed += PROBE_BATCH) {
     const { ips, next } = poolCandidates(subnet, cursor.pos, Math.min(PROBE_BATCH, subnet.poolSize - probed));
     const { rows } = await db.query<{ ip: string; i: number }>(
@@ -137,7 +156,7 @@ export async function findFreeAddress(
     );
     if (rows[0]) {
       cursor.pos = (cursor.pos + rows[0].i) % subnet.poolSize;
-      return { ip: rows[0].ip, takeover: false };
+      return { ip: rows[0].ip, takeover: null };
     }
     cursor.pos = next;
   }
@@ -150,5 +169,5 @@ export async function findFreeAddress(
     [subnet.cidr],
   );
   const reclaim = rows.find((r) => subnet.inPool(r.ip));
-  return reclaim ? { ip: reclaim.ip, takeover: true } : null;
+  return reclaim ? { ip: reclaim.ip, takeover: 'expired' } : null;
 }

@@ -75,6 +75,8 @@ export function buildReply(req: DhcpPacket, s: ReplySpec): DhcpPacket {
   };
 }
 
+export const LIMITED_BROADCAST = '255.255.255.255';
+
 export interface Target {
   address: string;
   port: number;
@@ -88,7 +90,7 @@ export interface Target {
 export function replyTarget(req: DhcpPacket, reply: DhcpPacket, from: Target, clientPort: number): Target {
   if (req.giaddr !== ZERO_IP) return { address: req.giaddr, port: from.port };
   if (reply.options.messageType !== DHCPNAK && req.ciaddr !== ZERO_IP) return { address: req.ciaddr, port: clientPort };
-  return { address: '255.255.255.255', port: clientPort };
+  return { address: LIMITED_BROADCAST, port: clientPort };
 }
 
 /** Hardware address as a canonical MAC, or null when it is not 6-byte Ethernet. */

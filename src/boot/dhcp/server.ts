@@ -8,10 +8,12 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/index.js';
 import { MusterError } from '../../errors.js';
 import { addEvent, type NewEvent } from '../../events/index.js';
+import { broadcastWarning, openBroadcastSender, type BroadcastSender } from './broadcast.js';
 import { BOOTREPLY, decode, encode, MESSAGE_NAMES } from './codec.js';
 import { ForeignServers, type SeenServer } from './foreign-servers.js';
 import { handleFull, handleProxy, isValidServerAddress, type HandlerContext } from './handler.js';
-import { clientMac, replyTarget } from './reply.js';
+import { ZERO_IP } from './ipv4.js';
+import { clientMac, LIMITED_BROADCAST, replyTarget } from './reply.js';
 import { makeBootConfig, makeSubnet, type BootInputSchema, type SubnetInput } from './settings.js';
 import type { z } from 'zod';
 
@@ -113,10 +115,31 @@ export async function startDhcpServer(o: DhcpServerOptions): Promise<DhcpServer>
   const queues = new Map<string, Promise<void>>();
 
   const sockets: Socket[] = [];
+  let broadcaster: BroadcastSender | null = null;
   const delayed = new Set<NodeJS.Timeout>();
   const closeAll = () => {
     for (const t of delayed) clearTimeout(t);
-    return Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    return Promise.all([...sockets.map((s) => new Promise<void>((r) => s.close(() => r()))), broadcaster?.close()]);
+  };
+  // Send failures are warned once per error code (a boot storm would repeat them per packet), then counted.
+  const sendWarned = new Set<string>();
+  const sendFailed = (err: Error, mac: string, to: string) => {
+    count('send-errors');
+    const code = (err as NodeJS.ErrnoException).code ?? err.message;
+    const first = !sendWarned.has(code);
+    sendWarned.add(code);
+    log[first ? 'warn' : 'debug']({ err, mac, to }, `could not send a DHCP reply${first ? ' (further failures like it are logged at debug; see send-errors in the stats)' : ''}`);
+  };
+  /** Limited broadcast through the bound sender when there is one; unicast that has no route falls back to it. */
+  const sendReply = (sock: Socket, packet: Buffer, to: { address: string; port: number }, mac: string, relayed: boolean) => {
+    if (to.address === LIMITED_BROADCAST && broadcaster) return broadcaster.send(packet, (err) => err && sendFailed(err, mac, to.address));
+    sock.send(packet, to.port, to.address, (err) => {
+      if (!err) return;
+      const unrouted = ['ENETUNREACH', 'EHOSTUNREACH'].includes((err as NodeJS.ErrnoException).code ?? '');
+      // A renewing client with no route to it (the main table is empty) still hears a broadcast.
+      if (unrouted && !relayed && broadcaster && to.port === clientPort) broadcaster.send(packet, (e) => e && sendFailed(e, mac, LIMITED_BROADCAST));
+      else sendFailed(err, mac, to.address);
+    });
   };
 
   async function onPacket(sock: Socket, msg: Buffer, from: RemoteInfo, onPxePort: boolean): Promise<void> {
@@ -144,13 +167,7 @@ export async function startDhcpServer(o: DhcpServerOptions): Promise<DhcpServer>
     const name = MESSAGE_NAMES[reply.options.messageType ?? 0] ?? 'reply';
     count(`sent.${name}`);
     log.debug({ mac, to: `${to.address}:${to.port}`, yiaddr: reply.yiaddr, file: reply.file }, `sent ${name}`);
-    const send = () =>
-      sock.send(encode(reply), to.port, to.address, (err) => {
-        if (err) {
-          count('send-errors');
-          log.warn({ err, mac, to: to.address }, 'could not send a DHCP reply');
-        }
-      });
+    const send = () => sendReply(sock, encode(reply), to, mac, p.giaddr !== ZERO_IP);
     if (o.mode === 'proxy' && !onPxePort) {
       const t = setTimeout(() => {
         delayed.delete(t);
@@ -182,6 +199,10 @@ export async function startDhcpServer(o: DhcpServerOptions): Promise<DhcpServer>
     await closeAll();
     throw err;
   }
+  const setup = await openBroadcastSender({ serverAddress: o.serverAddress, host, port: o.port, clientPort });
+  if (setup.ok) broadcaster = setup.sender;
+  const warning = broadcastWarning(setup);
+  if (warning) log.warn(warning);
   if (o.watchForeign !== false) {
     try {
       const watch = await bindSocket(clientPort, host, 'other DHCP servers');

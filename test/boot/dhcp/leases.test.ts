@@ -3,7 +3,7 @@ import { after, before, beforeEach, it } from 'node:test';
 import { DEFAULT_BOOT } from '../../../src/boot/dhcp/bootfile.js';
 import { DHCPACK, DHCPDECLINE, DHCPDISCOVER, DHCPINFORM, DHCPNAK, DHCPOFFER, DHCPRELEASE, DHCPREQUEST, type DhcpPacket } from '../../../src/boot/dhcp/codec.js';
 import { handleFull, type HandlerContext } from '../../../src/boot/dhcp/handler.js';
-import { getLease } from '../../../src/boot/dhcp/lease-store.js';
+import { findFreeAddress, getLease, writeLease } from '../../../src/boot/dhcp/lease-store.js';
 import { replyTarget } from '../../../src/boot/dhcp/reply.js';
 import { makeSubnet } from '../../../src/boot/dhcp/settings.js';
 import type { NewEvent } from '../../../src/events/index.js';
@@ -141,6 +141,37 @@ await describeEachBackend('dhcp leases', (kind) => {
     await t.db.query(`UPDATE dhcp_leases SET expires_at = now() - interval '1 hour' WHERE mac = $1`, [B]);
     assert.equal((await dora(D)).yiaddr, '10.50.0.101');
     assert.equal(await getLease(t.db, B), null);
+  });
+
+  it('keeps a lease renewed between the reclaim decision and the reclaim (no read-then-delete race)', async () => {
+    const b = await dora(B);
+    await dora(A);
+    await dora(C);
+    await t.db.query(`UPDATE dhcp_leases SET expires_at = now() - interval '1 hour' WHERE mac = $1`, [B]);
+    const D = '52:54:00:00:00:0d';
+    const pick = await findFreeAddress(t.db, ctx().subnets[0]!, { pos: 0 });
+    assert.deepEqual(pick, { ip: b.yiaddr, takeover: pick?.takeover }, 'the reclaim decision picks B\'s expired lease');
+    assert.ok(pick?.takeover);
+    // B renews (RENEWING: ciaddr, no server id) before the reclaim runs.
+    const renewed = await send(clientMessage(DHCPREQUEST, B, {}, { ciaddr: b.yiaddr }));
+    assert.equal(renewed?.options.messageType, DHCPACK);
+    const ok = await writeLease(t.db, { mac: D, ip: pick.ip, state: 'offered', expiresAt: new Date(Date.now() + 60_000), hostname: null, takeover: pick.takeover });
+    assert.equal(ok, false, 'the reclaim must lose to the renewal');
+    const lease = await getLease(t.db, B);
+    assert.equal(lease?.ip, b.yiaddr, "B's renewed lease survives");
+    assert.equal(lease?.state, 'bound');
+    assert.equal(await getLease(t.db, D), null);
+  });
+
+  it('leases to a client whose hostname (option 12) holds NUL and control bytes, storing it sanitised', async () => {
+    const hostname = 'node\u0000\u001b[2Jx'.padEnd(300, 'y');
+    const c = ctx();
+    const offer = await send(clientMessage(DHCPDISCOVER, A, { hostname }), c);
+    assert.equal(offer?.options.messageType, DHCPOFFER);
+    const ack = await send(clientMessage(DHCPREQUEST, A, { hostname, serverId: SERVER, requestedIp: offer!.yiaddr }), c);
+    assert.equal(ack?.options.messageType, DHCPACK);
+    const { rows } = await t.db.query<{ hostname: string }>(`SELECT hostname FROM dhcp_leases WHERE mac = $1::macaddr`, [A]);
+    assert.equal(rows[0]?.hostname, 'node\ufffd\ufffd[2Jx'.padEnd(255, 'y'));
   });
 
   it('drops our OFFER when the client picks another server', async () => {

@@ -57,6 +57,14 @@ describe('dhcp with real clients, full mode', { skip }, () => {
     });
   }
 
+  it('gives udhcpc sending a hostname with a NUL in it (option 12) an address', async () => {
+    await setMac(lan, 'cli', '52:54:00:77:00:05');
+    // "n0\0x" and a vendor class with an escape byte: Postgres text cannot hold the NUL.
+    const got = await udhcpc(lan, 'cli', 'plain', ['-x', '0x0c:6e30007802', '-V', 'PXE\x1bClient']);
+    assert.match(got.ip ?? '', /^10\.77\.1\.1\d\d$/);
+    leased['52:54:00:77:00:05'] = got.ip!;
+  });
+
   it('gives dhclient (vendor class PXEClient in its dhclient.conf) an address and undionly.kpxe', async () => {
     await setMac(lan, 'cli', '52:54:00:77:00:04');
     const got = await dhclient(lan, 'cli', ['send vendor-class-identifier "PXEClient:Arch:00000:UNDI:002001";']);
