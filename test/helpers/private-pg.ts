@@ -15,6 +15,8 @@ export interface PrivatePostgres {
   /** postgres://postgres@127.0.0.1:<port>/postgres */
   url: string;
   restart(): Promise<void>;
+  /** Stops the server for `ms`, then starts it again. */
+  outage(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +61,11 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart: async () => {
       await ctl('restart');
+    },
+    outage: async (ms: number) => {
+      await ctl('stop');
+      await new Promise((r) => setTimeout(r, ms));
+      await ctl('start');
     },
     stop: async () => {
       await as(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
