@@ -91,7 +91,7 @@ export async function completeNodeTask(db: Queryable, jobId: number, exitStatus:
   }
   const outcome = exitStatus === 0 ? ({ kind: 'succeeded' } as const) : ({ kind: 'failed', error: `the node's task exited with status ${exitStatus}` } as const);
   const log = from.output === undefined ? null : `${job.log}muster: the node reported exit status ${exitStatus}; output:\n${from.output.slice(-TASK_OUTPUT_LIMIT)}`;
-  const state = await finishJob(db, jobId, 'node', outcome, log);
+  const state = await finishJob(db, { id: jobId, claim: null }, 'node', outcome, log);
   if (state === null) {
     throw new MusterError('NODE_TASK_NOT_PENDING', `job ${jobId} is not a node task waiting for its node's report`);
   }

@@ -22,13 +22,14 @@ export async function runJob(
   signal: AbortSignal,
   ctx: JigContext,
   logLimit: number,
+  onProcess: (pid: number) => void,
 ): Promise<{ outcome: Outcome; log: string }> {
   const log = new LogBuffer(logLimit);
   let outcome: Outcome;
   try {
     const jig = getJig(job.jig);
     const args = parseJigArgs(jig, job.args);
-    outcome = await jig.run({ db, job, args, signal, log, ctx });
+    outcome = await jig.run({ db, job, args, signal, log, ctx, onProcess });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const fatal = err instanceof JigFatalError || (isMusterError(err) && err.code.startsWith('JIG_'));

@@ -46,6 +46,8 @@ export const ClaimedJobSchema = z.object({
   chain_id: z.number().int().nullable(),
   /** the slot of the global cap it holds; given back when it ends */
   slot: z.number().int(),
+  /** the claim number of this attempt: renewals and the finish are fenced on it */
+  claim: z.number().int(),
 });
 export type ClaimedJob = z.infer<typeof ClaimedJobSchema>;
 

@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
 import { retryDelayMs } from './backoff.js';
 import type { JigContext } from './jigs/types.js';
-import { announceStart, claimJob, finishAndClaim, finishJob, reapExpired, renewLeases, setSlots } from './lifecycle.js';
+import { hostIdentity, processStart } from './host.js';
+import { announceStart, claimJob, finishAndClaim, finishJob, recordProcess, renewLeases, setSlots } from './lifecycle.js';
+import { reapJobs, registerOwner, type Owner } from './reaper.js';
 import { JobAbort, runJob } from './runner.js';
 import type { ClaimedJob, Outcome } from './types.js';
 import { Wakeup } from './wakeup.js';
@@ -23,6 +25,8 @@ export interface QueueOptions {
   leaseSeconds: number;
   /** Lease owner name; unique per daemon process. */
   owner?: string;
+  /** This machine, as daemons on one database tell hosts apart (default /etc/machine-id). */
+  hostId?: string;
   log: Logger;
   statedir: string;
   jigContext?: Partial<Omit<JigContext, 'statedir'>>;
@@ -56,11 +60,27 @@ export interface QueueHandle {
   stats(): QueueStats;
 }
 
+/** A claimed attempt and the local time its claim was sent (its lease runs at least leaseSeconds from then). */
+interface Claimed {
+  job: ClaimedJob;
+  sentAt: number;
+}
+
+/** A running attempt: its job (with its claim), its abort, and when its lease was last renewed. */
+interface Run {
+  job: ClaimedJob;
+  ac: AbortController;
+  /** local time the claim or last successful renewal was sent: the lease runs at least leaseSeconds from it */
+  renewedAt: number;
+}
+
 /**
  * Starts this daemon's workers. Each loop claims one job at a time, runs it outside any
- * transaction and finishes it; a lease timer renews the leases of running jobs (and aborts those
- * lost or asked to cancel); a reaper takes back expired leases of any daemon. Database errors
- * (a Postgres restart) are logged and retried, never fatal.
+ * transaction and finishes it; a lease timer renews the leases of running attempts (and aborts
+ * those lost or asked to cancel), and an attempt that could not renew for two thirds of its lease
+ * is aborted before the lease can run out, so that no later attempt runs beside it. A reaper
+ * takes back the jobs of daemons that are gone (reaper.ts). Database errors (a Postgres restart)
+ * are logged and retried, never fatal.
  */
 export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
   const { db, leaseSeconds } = opts;
@@ -78,11 +98,15 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
     owner, running: 0, claimed: 0, succeeded: 0, failed: 0, retried: 0, cancelled: 0, released: 0,
     handedToNode: 0, rechecks: 0, reaped: 0, leaseLost: 0, dbErrors: 0,
   };
-  const running = new Map<number, AbortController>();
+  const me: Owner = { owner, ...hostIdentity(opts.hostId), pid: process.pid, pidStart: processStart(process.pid) ?? 0 };
+  // By claim number: a later attempt of a job must not replace (or be removed with) an earlier one.
+  const running = new Map<number, Run>();
+  let claims = 0;
   const wake = new Wakeup();
   let stopping = false;
 
   await setSlots(db, opts.concurrency);
+  await registerOwner(db, me);
   const unlisten = await db.listen(JOBS_CHANNEL, () => wake.nudge()).catch((err: unknown) => {
     log.warn({ err }, 'no job notifications; polling only');
     return async () => undefined;
@@ -93,15 +117,18 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
     log.warn({ err }, `${what} failed; retrying`);
   };
 
-  /** Retries a write that must land (the end of a job) until it does or the lease is surely gone. */
+  /**
+   * Retries a write that must land (the end of a job) until it does, or until the stop when the
+   * database stays away. No other daemon takes the job meanwhile (its owner is alive), and a
+   * retry after a lost reply returns what the first call did (same claims).
+   */
   async function persist<T>(what: string, fn: () => Promise<T>): Promise<T | null> {
-    const giveUp = Date.now() + leaseSeconds * 3000;
-    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    for (let tries = 1, delay = 100; ; tries++, delay = Math.min(delay * 2, 2000)) {
       try {
         return await fn();
       } catch (err) {
         dbError(what, err);
-        if (Date.now() > giveUp) return null;
+        if (stopping && tries >= 5) return null;
         await wake.sleep(delay, false);
       }
     }
@@ -121,86 +148,112 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
     else stats.failed += 1;
   }
 
-  /** Runs a claimed job and ends it; returns the next job, claimed in the same call unless stopping. */
-  async function execute(job: ClaimedJob): Promise<ClaimedJob | null> {
+  /** Runs a claimed attempt and ends it; returns the next one, claimed in the same call unless stopping. */
+  async function execute(claimed: Claimed): Promise<Claimed | null> {
+    const { job } = claimed;
     const ac = new AbortController();
-    running.set(job.id, ac);
+    running.set(job.claim, { job, ac, renewedAt: claimed.sentAt });
     stats.claimed += 1;
     const timer = setTimeout(() => ac.abort(new JobAbort('deadline')), Math.max(0, job.deadline.getTime() - Date.now()));
     const announce = setTimeout(() => {
-      announceStart(db, job.id, owner).catch((err: unknown) => dbError('announcing a job start', err));
+      announceStart(db, job, owner).catch((err: unknown) => dbError('announcing a job start', err));
     }, STARTED_EVENT_MS);
+    // The group a jig starts is recorded, for a daemon on this host to kill should this one die.
+    const onProcess = (pid: number) => {
+      const start = processStart(pid);
+      if (start !== null) void persist('recording a job process', () => recordProcess(db, job, owner, pid, start));
+    };
     try {
-      const { outcome, log: output } = await runJob(db, job, ac.signal, ctx, logLimit);
+      const { outcome, log: output } = await runJob(db, job, ac.signal, ctx, logLimit, onProcess);
       const retryMs = outcome.kind === 'failed' ? retryDelayMs(job.attempts, retryBaseMs) : 0;
+      const next = { claim: ++claims, sentAt: Date.now() };
       const ended = await persist('finishing a job', () =>
         stopping
-          ? finishJob(db, job.id, owner, outcome, output, retryMs).then((state) => ({ state, next: null }))
-          : finishAndClaim(db, job, owner, outcome, output, retryMs, leaseSeconds),
+          ? finishJob(db, job, owner, outcome, output, retryMs).then((state) => ({ state, next: null }))
+          : finishAndClaim(db, job, owner, outcome, output, retryMs, leaseSeconds, next.claim),
       );
       const state = ended?.state ?? null;
       count(outcome, state);
       if (state === null) log.warn({ job: job.id }, 'job lost its lease; its result was not recorded');
-      return ended?.next ?? null;
+      return ended?.next ? { job: ended.next, sentAt: next.sentAt } : null;
     } finally {
       clearTimeout(timer);
       clearTimeout(announce);
-      running.delete(job.id);
+      running.delete(job.claim);
     }
   }
 
   /** A job claimed just as the stop began goes back to the queue unrun. */
   async function release(job: ClaimedJob): Promise<void> {
-    count({ kind: 'released' }, await persist('releasing a job', () => finishJob(db, job.id, owner, { kind: 'released' }, null)));
+    count({ kind: 'released' }, await persist('releasing a job', () => finishJob(db, job, owner, { kind: 'released' }, null)));
   }
 
   async function loop(): Promise<void> {
     let failures = 0;
-    let job: ClaimedJob | null = null;
+    let claimed: Claimed | null = null;
+    // A claim whose answer was lost is asked again under its number: it returns the job it took.
+    let claim = ++claims;
     while (!stopping) {
-      if (job === null) {
+      if (claimed === null) {
+        const sentAt = Date.now();
         try {
-          job = await claimJob(db, owner, leaseSeconds);
+          const job = await claimJob(db, owner, claim, leaseSeconds);
           failures = 0;
+          claim = ++claims;
+          claimed = job && { job, sentAt };
         } catch (err) {
           dbError('claiming a job', err);
           failures += 1;
           await wake.sleep(Math.min(5000, 100 * 2 ** failures), false);
           continue;
         }
-        if (job === null) {
+        if (claimed === null) {
           await wake.sleep(pollMs, true);
           continue;
         }
       }
-      job = await execute(job);
+      claimed = await execute(claimed);
     }
-    if (job !== null) await release(job);
+    if (claimed !== null) await release(claimed.job);
   }
 
   async function renew(): Promise<void> {
-    const ids = [...running.keys()];
-    if (ids.length === 0) return;
+    const runs = [...running.values()];
+    if (runs.length === 0) return;
+    const sentAt = Date.now();
     try {
-      const { held, cancel } = await renewLeases(db, owner, ids, leaseSeconds);
-      for (const id of ids) {
-        if (!held.has(id) && running.has(id)) running.get(id)!.abort(new JobAbort('lease'));
-        else if (cancel.has(id)) running.get(id)?.abort(new JobAbort('cancel'));
+      const { held, cancel } = await renewLeases(db, owner, runs.map((r) => r.job), leaseSeconds);
+      for (const r of runs) {
+        if (!held.has(r.job.claim)) r.ac.abort(new JobAbort('lease'));
+        else if (cancel.has(r.job.claim)) r.ac.abort(new JobAbort('cancel'));
+        else r.renewedAt = Math.max(r.renewedAt, sentAt);
       }
     } catch (err) {
       dbError('renewing leases', err);
     }
   }
 
+  /** Aborts the attempts whose lease may run out before a renewal can land (the database is away). */
+  function fence(): void {
+    const limit = Date.now() - (leaseSeconds * 1000 * 2) / 3;
+    for (const r of running.values()) {
+      if (r.renewedAt < limit && !r.ac.signal.aborted) {
+        log.warn({ job: r.job.id, claim: r.job.claim }, 'lease not renewed for two thirds of its time; aborting the attempt');
+        r.ac.abort(new JobAbort('lease'));
+      }
+    }
+  }
+
   async function reap(): Promise<void> {
     try {
-      stats.reaped += await reapExpired(db, (attempt) => retryDelayMs(attempt, retryBaseMs));
+      stats.reaped += await reapJobs(db, me, (attempt) => retryDelayMs(attempt, retryBaseMs));
     } catch (err) {
-      dbError('reaping expired leases', err);
+      dbError('reaping jobs of daemons that are gone', err);
     }
   }
 
   const renewTimer = serialInterval(renew, Math.max(100, (leaseSeconds * 1000) / 3));
+  const fenceTimer = setInterval(fence, Math.max(50, (leaseSeconds * 1000) / 12));
   const reapTimer = serialInterval(reap, Math.max(200, (leaseSeconds * 1000) / 2));
   const loops = Array.from({ length: opts.workers }, () => loop());
   log.info({ workers: opts.workers, cap: opts.concurrency, leaseSeconds }, 'queue started');
@@ -215,11 +268,12 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
       const done = Promise.all(loops);
       const inTime = await Promise.race([done.then(() => true), wake.sleep(graceMs, false).then(() => false)]);
       if (!inTime) {
-        log.info({ jobs: [...running.keys()] }, 'grace period over; releasing running jobs');
-        for (const ac of running.values()) ac.abort(new JobAbort('shutdown'));
+        log.info({ jobs: [...running.values()].map((r) => r.job.id) }, 'grace period over; releasing running jobs');
+        for (const r of running.values()) r.ac.abort(new JobAbort('shutdown'));
         await done;
       }
       renewTimer.stop();
+      clearInterval(fenceTimer);
       await unlisten().catch(() => undefined);
       wake.close();
       log.info(stats, 'queue stopped');

@@ -16,6 +16,8 @@ export interface PrivatePostgres {
   url: string;
   /** `immediate`: the server dies as in a crash (no checkpoint, connections cut mid-query). */
   restart(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** Stops the server for `ms`, then starts it again. */
+  outage(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +63,11 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart: async (mode = 'fast') => {
       await ctl('restart', mode);
+    },
+    outage: async (ms: number) => {
+      await ctl('stop');
+      await new Promise((r) => setTimeout(r, ms));
+      await ctl('start');
     },
     stop: async () => {
       await as(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { getJig, jigNames, registerJig, type Jig } from '../../src/queue/index.js';
 
 /**
- * Test jig for the multi-process tests: appends `start <job> <node> <seq> <pid> <ms>` to `file`,
- * sleeps `ms`, appends `end …`. A run killed midway leaves a start without an end.
+ * Test jig for the multi-process tests: appends `start <job> <node> <seq> <pid> <ms> <attempt>` to
+ * `file`, sleeps `ms`, appends `end …` (`abort …` when its signal cut the sleep short). A run
+ * killed midway leaves a start without an end.
  */
 export const appendJig: Jig<{ file: string; seq: string; ms: string }> = {
   name: 'append',
@@ -13,9 +14,14 @@ export const appendJig: Jig<{ file: string; seq: string; ms: string }> = {
   args: z.object({ file: z.string(), seq: z.string(), ms: z.string() }),
   defaultTimeoutSeconds: 60,
   async run({ job, args, signal }) {
-    const line = (what: string) => `${what} ${job.id} ${job.node} ${args.seq} ${process.pid} ${Date.now()}\n`;
+    const line = (what: string) => `${what} ${job.id} ${job.node} ${args.seq} ${process.pid} ${Date.now()} ${job.attempts}\n`;
     await appendFile(args.file, line('start'));
-    await sleep(Number(args.ms), undefined, { signal });
+    try {
+      await sleep(Number(args.ms), undefined, { signal });
+    } catch (err) {
+      await appendFile(args.file, line('abort'));
+      throw err;
+    }
     await appendFile(args.file, line('end'));
     return { kind: 'succeeded' };
   },
@@ -27,12 +33,13 @@ export function registerAppendJig(): void {
 }
 
 export interface RunLine {
-  what: 'start' | 'end';
+  what: 'start' | 'end' | 'abort';
   job: number;
   node: string;
   seq: number;
   pid: number;
   at: number;
+  attempt: number;
 }
 
 export function parseRunLines(text: string): RunLine[] {
@@ -40,7 +47,7 @@ export function parseRunLines(text: string): RunLine[] {
     .split('\n')
     .filter(Boolean)
     .map((l) => {
-      const [what, job, node, seq, pid, at] = l.split(' ');
-      return { what: what as 'start' | 'end', job: Number(job), node: node!, seq: Number(seq), pid: Number(pid), at: Number(at) };
+      const [what, job, node, seq, pid, at, attempt] = l.split(' ');
+      return { what: what as RunLine['what'], job: Number(job), node: node!, seq: Number(seq), pid: Number(pid), at: Number(at), attempt: Number(attempt) };
     });
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { describeEachBackend, freshDb, type TestDb } from '../helpers/db.js';
-import { claimJob, finishJob, reapExpired, setSlots } from '../../src/queue/lifecycle.js';
+import { claimJob, finishJob, setSlots } from '../../src/queue/lifecycle.js';
+import { reapJobs, type Owner } from '../../src/queue/reaper.js';
+import { hostIdentity } from '../../src/queue/host.js';
 import { addJobs, cancelJob, getJob, retryJob } from '../../src/queue/index.js';
 import { addNodes, eventsOf, jobStates } from './fixture.js';
 
@@ -14,32 +16,34 @@ await describeEachBackend('queue claim and transitions', (kind) => {
     await setSlots(t.db, 3);
   });
   after(() => t.cleanup());
+  let claims = 0;
+  const reaper: Owner = { owner: 'reaper', ...hostIdentity(), pid: process.pid, pidStart: 0 };
 
   const drain = async () => {
     for (;;) {
-      const j = await claimJob(t.db, 'drain', 30);
+      const j = await claimJob(t.db, 'drain', ++claims, 30);
       if (!j) return;
-      await finishJob(t.db, j.id, 'drain', { kind: 'succeeded' }, null);
+      await finishJob(t.db, j, 'drain', { kind: 'succeeded' }, null);
     }
   };
 
   it('claims per node in queue order, one running per node, at most the cap', async () => {
     const specs = [0, 0, 1, 0, 1, 2, 3].map((n) => ({ node: macs[n]!, jig: 'noop' }));
     const refs = await addJobs(t.db, specs);
-    const a = await claimJob(t.db, 'w', 30);
-    const b = await claimJob(t.db, 'w', 30);
-    const c = await claimJob(t.db, 'w', 30);
+    const a = await claimJob(t.db, 'w', ++claims, 30);
+    const b = await claimJob(t.db, 'w', ++claims, 30);
+    const c = await claimJob(t.db, 'w', ++claims, 30);
     assert.deepEqual([a?.id, b?.id, c?.id], [refs[0]!.id, refs[2]!.id, refs[5]!.id], 'heads of nodes 0, 1, 2');
-    assert.equal(await claimJob(t.db, 'w', 30), null, 'the cap of 3 slots is full');
-    await finishJob(t.db, a!.id, 'w', { kind: 'succeeded' }, null);
-    const d = await claimJob(t.db, 'w', 30);
+    assert.equal(await claimJob(t.db, 'w', ++claims, 30), null, 'the cap of 3 slots is full');
+    await finishJob(t.db, a!, 'w', { kind: 'succeeded' }, null);
+    const d = await claimJob(t.db, 'w', ++claims, 30);
     assert.equal(d?.id, refs[1]!.id, "node 0's second job, before node 3's first");
     await assert.rejects(
       t.db.query(`UPDATE jobs SET state = 'running' WHERE id = $1`, [refs[3]!.id]),
       /jobs_one_running_per_node/,
       'the database itself refuses a second running job on one node',
     );
-    for (const j of [b!, c!, d!]) await finishJob(t.db, j.id, 'w', { kind: 'succeeded' }, null);
+    for (const j of [b!, c!, d!]) await finishJob(t.db, j, 'w', { kind: 'succeeded' }, null);
     await drain();
     assert.deepEqual(await jobStates(t.db, refs.map((r) => r.id)), refs.map(() => 'succeeded'));
     assert.deepEqual(await eventsOf(t.db, refs[0]!.id), ['job.queued', 'job.succeeded']);
@@ -48,43 +52,44 @@ await describeEachBackend('queue claim and transitions', (kind) => {
   it('a failed chain step cancels the rest of its chain, not the node', async () => {
     const refs = await addJobs(t.db, [{ node: macs[0]!, jig: 'noop' }, { node: macs[0]!, jig: 'noop' }, { node: macs[0]!, jig: 'noop' }], { chain: true });
     const other = await addJobs(t.db, [{ node: macs[0]!, jig: 'noop' }]);
-    const first = await claimJob(t.db, 'w', 30);
+    const first = await claimJob(t.db, 'w', ++claims, 30);
     assert.equal(first?.id, refs[0]!.id);
-    assert.equal(await finishJob(t.db, first!.id, 'w', { kind: 'failed', error: 'boom' }, null), 'failed');
+    assert.equal(await finishJob(t.db, first!, 'w', { kind: 'failed', error: 'boom' }, null), 'failed');
     assert.deepEqual(await jobStates(t.db, [...refs, ...other].map((r) => r.id)), ['failed', 'cancelled', 'cancelled', 'queued']);
     const rest = await getJob(t.db, refs[2]!.id);
     assert.match(rest.error ?? '', /chain step 1 \(job \d+, noop\) failed: boom/);
-    assert.equal((await claimJob(t.db, 'w', 30))?.id, other[0]!.id, 'the node goes on with its next job');
-    await finishJob(t.db, other[0]!.id, 'w', { kind: 'succeeded' }, null);
+    const next = await claimJob(t.db, 'w', ++claims, 30);
+    assert.equal(next?.id, other[0]!.id, 'the node goes on with its next job');
+    await finishJob(t.db, next!, 'w', { kind: 'succeeded' }, null);
   });
 
   it('retries a failed attempt with backoff while attempts remain, then fails', async () => {
     const [ref] = await addJobs(t.db, [{ node: macs[1]!, jig: 'noop', maxAttempts: 2 }]);
-    const j1 = await claimJob(t.db, 'w', 30);
-    assert.equal(await finishJob(t.db, j1!.id, 'w', { kind: 'failed', error: 'first' }, null, 60_000), 'queued');
-    assert.equal(await claimJob(t.db, 'w', 30), null, 'not before run_after');
+    const j1 = await claimJob(t.db, 'w', ++claims, 30);
+    assert.equal(await finishJob(t.db, j1!, 'w', { kind: 'failed', error: 'first' }, null, 60_000), 'queued');
+    assert.equal(await claimJob(t.db, 'w', ++claims, 30), null, 'not before run_after');
     await t.db.query(`UPDATE jobs SET run_after = now() WHERE id = $1`, [ref!.id]);
-    const j2 = await claimJob(t.db, 'w', 30);
+    const j2 = await claimJob(t.db, 'w', ++claims, 30);
     assert.equal(j2?.attempts, 2);
-    assert.equal(await finishJob(t.db, j2!.id, 'w', { kind: 'failed', error: 'second' }, null), 'failed');
+    assert.equal(await finishJob(t.db, j2!, 'w', { kind: 'failed', error: 'second' }, null), 'failed');
     assert.deepEqual(await eventsOf(t.db, ref!.id), ['job.queued', 'job.retrying', 'job.failed']);
   });
 
   it('reaps an expired lease exactly once and fences the old owner out', async () => {
     const [ref] = await addJobs(t.db, [{ node: macs[2]!, jig: 'noop', maxAttempts: 2 }]);
-    const j = await claimJob(t.db, 'dead', 30);
+    const j = await claimJob(t.db, 'dead', ++claims, 30);
     await t.db.query(`UPDATE jobs SET lease_until = now() - interval '1 second' WHERE id = $1`, [j!.id]);
-    const counts = await Promise.all([reapExpired(t.db, () => 0), reapExpired(t.db, () => 0)]);
+    const counts = await Promise.all([reapJobs(t.db, reaper, () => 0), reapJobs(t.db, reaper, () => 0)]);
     assert.equal(counts[0]! + counts[1]!, 1, 'two reapers, one take-back');
     const job = await getJob(t.db, ref!.id);
     assert.equal(job.state, 'queued');
     assert.equal(job.attempts, 1);
     assert.match(job.error ?? '', /lease expired: daemon dead/);
-    assert.equal(await finishJob(t.db, j!.id, 'dead', { kind: 'succeeded' }, null), null, 'the zombie cannot finish it');
-    const again = await claimJob(t.db, 'alive', 30);
+    assert.equal(await finishJob(t.db, j!, 'dead', { kind: 'succeeded' }, null), null, 'the zombie cannot finish it');
+    const again = await claimJob(t.db, 'alive', ++claims, 30);
     assert.equal(again?.attempts, 2);
     await t.db.query(`UPDATE jobs SET lease_until = now() - interval '1 second' WHERE id = $1`, [j!.id]);
-    await reapExpired(t.db, () => 0);
+    await reapJobs(t.db, reaper, () => 0);
     assert.equal((await getJob(t.db, ref!.id)).state, 'failed', 'out of attempts');
     const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE slot IS NOT NULL`);
     assert.equal(rows[0]!.n, 0, 'every slot given back');
@@ -115,13 +120,13 @@ await describeEachBackend('queue claim and transitions', (kind) => {
   it('cancel: queued at once, running by request, finished refused; retry refused while active', async () => {
     const [q1, q2] = await addJobs(t.db, [{ node: macs[1]!, jig: 'noop' }, { node: macs[1]!, jig: 'noop' }]);
     assert.equal((await cancelJob(t.db, q1!.id)).state, 'cancelled');
-    const run = await claimJob(t.db, 'w', 30);
+    const run = await claimJob(t.db, 'w', ++claims, 30);
     assert.equal(run?.id, q2!.id, 'cancelling the head hands the marker on');
     await assert.rejects(retryJob(t.db, q2!.id), { code: 'JOB_ACTIVE', message: /is running; only a finished job/ });
     const asked = await cancelJob(t.db, q2!.id);
     assert.equal(asked.state, 'running');
     assert.equal(asked.cancelRequested, true);
-    await finishJob(t.db, q2!.id, 'w', { kind: 'cancelled', error: 'cancelled while running' }, null);
+    await finishJob(t.db, run!, 'w', { kind: 'cancelled', error: 'cancelled while running' }, null);
     await assert.rejects(cancelJob(t.db, q2!.id), { code: 'JOB_FINISHED', message: /been cancelled already/ });
     await assert.rejects(cancelJob(t.db, 999_999), { code: 'JOB_NOT_FOUND' });
     const again = await retryJob(t.db, q2!.id);

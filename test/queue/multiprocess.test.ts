@@ -114,7 +114,7 @@ describe('queue across two daemon processes [postgres]', { skip }, () => {
     assert.equal(new Set(ends.map((l) => l.job)).size, refs.length, 'nothing lost');
     assert.equal(ends.length, refs.length, 'nothing finished twice');
     checkNodeRuns(lines, killedAt);
-    const reaped = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE kind = 'job.retrying' AND message LIKE '%lease expired%'`);
+    const reaped = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE kind = 'job.retrying' AND message LIKE '%died while%'`);
     assert.equal(reaped.rows[0]!.n, held.length, 'each interrupted job taken back exactly once');
   });
 });

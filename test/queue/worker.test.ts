@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, it } from 'node:test';
+import type { Db } from '../../src/db/index.js';
 import { silentLogger } from '../../src/log.js';
 import { addJobs, cancelJob, completeNodeTask, getJob, startQueue, takeNodeTasks, type QueueHandle } from '../../src/queue/index.js';
 import { describeEachBackend, freshDb, type TestDb } from '../helpers/db.js';
@@ -23,9 +24,9 @@ await describeEachBackend('queue workers and jigs', (kind) => {
   });
   after(() => t.cleanup());
 
-  const start = async (extra: { logLimit?: number } = {}) => {
+  const start = async (extra: { logLimit?: number; db?: Db; workers?: number } = {}) => {
     q = await startQueue({
-      db: t.db, workers: 3, concurrency: 3, leaseSeconds: 2, log: silentLogger(), statedir: t.statedir, pollMs: 100,
+      db: t.db, workers: extra.workers ?? 3, concurrency: 3, leaseSeconds: 2, log: silentLogger(), statedir: t.statedir, pollMs: 100,
       retryBaseMs: 50, jigContext: { waitPollMs: 50, perceus: { VNFSMETHOD: 'http', VNFSMASTER: '10.0.0.1', VNFSPREFIX: '' } }, ...extra,
     });
     return q;
@@ -156,5 +157,42 @@ await describeEachBackend('queue workers and jigs', (kind) => {
     const job = await finished(late!.id);
     assert.equal(job.state, 'failed');
     assert.match(job.error ?? '', /bootenv is discovery, not local, at the deadline/);
+  });
+
+  it('a node task retried after its deadline is handed to the node again (issue 8, defect 1)', async () => {
+    await start();
+    const [ref] = await addJobs(t.db, [{ node: macs[1]!, jig: 'node', args: { run: 'true' }, timeoutSeconds: 1, maxAttempts: 2 }]);
+    const task = new RegExp(`muster_task_done ${ref!.id} `);
+    await until('attempt 1 to wait for the node', () => getJob(t.db, ref!.id), (j) => j.lockedBy === 'node' && j.attempts === 1);
+    assert.match(await takeNodeTasks(t.db, macs[1]!), task);
+    await until('attempt 2 to wait for the node', () => getJob(t.db, ref!.id), (j) => j.lockedBy === 'node' && j.attempts === 2);
+    assert.match(await takeNodeTasks(t.db, macs[1]!), task, 'the second attempt reaches the node');
+    assert.equal(await completeNodeTask(t.db, ref!.id, 0), 'succeeded');
+  });
+
+  it('a finish whose reply was lost after it committed: the job it claimed runs, nothing is failed (issue 8, defect 3)', async () => {
+    let lose = 1;
+    const lossy = new Proxy(t.db, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target) as unknown;
+        if (prop !== 'query') return typeof v === 'function' ? v.bind(target) : v;
+        return async (sql: string, params?: unknown[]) => {
+          const r = await target.query(sql, params);
+          if (lose > 0 && sql.includes('muster_finish_and_claim')) {
+            lose -= 1;
+            throw new Error('test: connection lost after the commit');
+          }
+          return r;
+        };
+      },
+    });
+    // One worker: the first job's finish claims the second, and that reply is lost.
+    const [a, b] = await addJobs(t.db, [{ node: macs[0]!, jig: 'noop' }, { node: macs[1]!, jig: 'noop' }]);
+    const qh = await start({ db: lossy, workers: 1 });
+    assert.equal((await finished(a!.id)).state, 'succeeded');
+    const job = await finished(b!.id);
+    assert.deepEqual([job.state, job.attempts, job.error], ['succeeded', 1, null]);
+    assert.equal(lose, 0, 'a reply was lost');
+    assert.equal(qh.stats().succeeded, 2, 'the retry reports what the lost call did');
   });
 });

@@ -27,7 +27,7 @@ export const scriptJig: Jig<ScriptArgs> = {
   summary: 'run an executable on the master (--arg run=<path>, relative to statedir/jigs/)',
   args: ScriptArgs,
   defaultTimeoutSeconds: 3600,
-  async run({ db, job, args, signal, log, ctx }) {
+  async run({ db, job, args, signal, log, ctx, onProcess }) {
     const jigsDir = join(ctx.statedir, 'jigs');
     const path = isAbsolute(args.run) ? args.run : join(jigsDir, args.run);
     try {
@@ -40,6 +40,7 @@ export const scriptJig: Jig<ScriptArgs> = {
       env, extendEnv: false, cwd: jigsDir, detached: true, stdin: 'ignore', all: true, buffer: false, reject: false,
     });
     const pid = child.pid;
+    if (pid !== undefined) onProcess(pid);
     child.all?.on('data', (chunk: Buffer | string) => log.append(String(chunk)));
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {

@@ -20,6 +20,8 @@ export interface JigRun<A> {
   signal: AbortSignal;
   log: LogBuffer;
   ctx: JigContext;
+  /** A jig that starts a process group calls this with its leader's pid as soon as it exists. */
+  onProcess(pid: number): void;
 }
 
 export interface Jig<A = unknown> {

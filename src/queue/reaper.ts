@@ -1,0 +1,86 @@
+import type { Queryable } from '../db/index.js';
+import { killGroup, processStart, type HostIdentity } from './host.js';
+
+/**
+ * Takes back running jobs whose holder is gone, each exactly once however many daemons reap at
+ * once: queued again with the attempt counted, or failed when out of attempts.
+ *  - a node task whose node did not report by its deadline;
+ *  - a job of a daemon on this host that is no longer running (at once, lease or not), after
+ *    its recorded process group was killed and is gone: the node is never handed on while
+ *    the old attempt's processes may still run;
+ *  - nothing of a daemon on another host, which may still run the job's processes: only a daemon
+ *    on that host (after its restart or reboot) can tell that it does not;
+ *  - nothing of a live daemon: it renews its leases, or aborts and ends the attempt itself;
+ *  - a job whose lease ran out and whose daemon registered no owner row (an older version).
+ */
+
+export interface Owner extends HostIdentity {
+  owner: string;
+  pid: number;
+  pidStart: number;
+}
+
+/** Registers this daemon as a job owner; forgets owners on this host that are gone and hold nothing. */
+export async function registerOwner(db: Queryable, me: Owner): Promise<void> {
+  await db.query(
+    `INSERT INTO job_owners (owner, host, boot_id, pid, pid_start) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (owner) DO UPDATE SET host = $2, boot_id = $3, pid = $4, pid_start = $5`,
+    [me.owner, me.host, me.bootId, me.pid, me.pidStart],
+  );
+  const { rows } = await db.query<{ owner: string; boot_id: string; pid: number; pid_start: number }>(
+    `SELECT owner, boot_id, pid, pid_start FROM job_owners WHERE host = $1 AND owner <> $2`, [me.host, me.owner],
+  );
+  const gone = rows.filter((o) => !alive(me, o)).map((o) => o.owner);
+  if (gone.length > 0) {
+    await db.query(
+      `DELETE FROM job_owners o WHERE o.owner = ANY($1::text[])
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.state = 'running' AND j.locked_by = o.owner)`,
+      [gone],
+    );
+  }
+}
+
+function alive(me: Owner, o: { boot_id: string; pid: number; pid_start: number }): boolean {
+  return o.boot_id === me.bootId && processStart(o.pid) === Number(o.pid_start);
+}
+
+interface Reapable {
+  id: number;
+  claim: number | null;
+  locked_by: string;
+  attempts: number;
+  expired: boolean;
+  pgid: number | null;
+  pgid_start: number | null;
+  host: string | null;
+  boot_id: string;
+  pid: number;
+  pid_start: number;
+}
+
+/** Why the job may be taken back now, or null (leave it). Kills a dead owner's processes first. */
+async function takeBackReason(me: Owner, r: Reapable): Promise<string | null> {
+  if (r.locked_by === 'node') return r.expired ? 'the node did not report the task before its deadline' : null;
+  if (r.host === null) return r.expired ? `lease expired: daemon ${r.locked_by} stopped renewing it (crashed or cut off)` : null;
+  if (r.host !== me.host || alive(me, r)) return null;
+  if (r.pgid !== null && r.boot_id === me.bootId) {
+    if (!(await killGroup(r.pgid, Number(r.pgid_start)))) return null;  // still dying: next round
+    return `daemon ${r.locked_by} died while running it; its processes were killed`;
+  }
+  return `daemon ${r.locked_by} died while holding it`;
+}
+
+export async function reapJobs(db: Queryable, me: Owner, retryMs: (attempt: number) => number): Promise<number> {
+  const { rows } = await db.query<Reapable>(`SELECT * FROM muster_reapable_jobs($1, $2)`, [me.host, me.owner]);
+  let reaped = 0;
+  for (const r of rows) {
+    const why = await takeBackReason(me, r);
+    if (why === null) continue;
+    const { rows: done } = await db.query<{ state: string | null }>(
+      `SELECT muster_finish_job($1, $2, $3, 'expired', $4, NULL, NULL, $5) AS state`,
+      [r.id, r.locked_by, r.claim, why, Math.round(retryMs(r.attempts))],
+    );
+    if (done[0]?.state) reaped += 1;
+  }
+  return reaped;
+}
