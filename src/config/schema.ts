@@ -118,7 +118,7 @@ export const KEYS: readonly KeySpec[] = [
   spec('statedir', 'statedir', k.plain, (ctx) => (ctx.root ? '/var/lib/muster' : resolve(ctx.cwd, 'var/muster')), { path: true }),
   spec('database url', 'databaseUrl', k.postgresUrl, unset),
   // Unset: derived in load.ts from the queue and module concurrency that share the pool.
-  spec('database pool size', 'databasePoolSize', k.whole('connections', 1), unset),
+  spec('database pool size', 'databasePoolSize', k.whole('connections', 1, 10_000), unset),
   spec('vnfs transfer method', 'vnfsMethod', k.oneOf('http', 'nfs'), fixed('http')),
   spec('vnfs transfer master', 'vnfsMaster', k.host, unset),
   spec('vnfs transfer prefix', 'vnfsPrefix', k.plain, fixed('')),
