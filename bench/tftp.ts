@@ -102,7 +102,7 @@ export default async function main(): Promise<void> {
 
 /** The muster side: serve <root> on <port> until SIGTERM, then print its counters. */
 async function serve(root: string, port: number): Promise<void> {
-  const server = await startTftpServer({ root, host: '127.0.0.1', port, maxTransfers: 1000, log: silentLogger() });
+  const server = await startTftpServer({ root, host: '127.0.0.1', port, maxTransfers: 1000, maxTransfersPerClient: 1000, log: silentLogger() });
   process.once('SIGTERM', () => {
     const s = server.stats();
     console.log(`muster: ${s.outcomes.complete} transfers complete, ${s.retransmits} retransmissions, ${s.rejected.busy} busy`);

@@ -111,7 +111,15 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     let tftp: TftpServer | null = null;
     if (config.tftpEnabled) {
       await populateTftpRoot(tftpRoot, config.ipxeDir, log.child({ mod: 'tftp' }));
-      tftp = await startTftpServer({ root: tftpRoot, host: config.listen, port: config.tftpPort, maxTransfers: config.tftpMaxTransfers, log: log.child({ mod: 'tftp' }) });
+      tftp = await startTftpServer({
+        root: tftpRoot,
+        host: config.listen,
+        port: config.tftpPort,
+        maxTransfers: config.tftpMaxTransfers,
+        maxTransfersPerClient: config.tftpMaxTransfersPerClient,
+        maxTimeout: config.tftpMaxTimeout,
+        log,
+      });
       rel.add('tftp', () => tftp!.close());
     }
 

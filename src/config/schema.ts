@@ -44,6 +44,8 @@ export const FlatConfigSchema = z.object({
   tftpRoot: z.string(),
   ipxeDir: z.string(),
   tftpMaxTransfers: z.number(),
+  tftpMaxTransfersPerClient: z.number(),
+  tftpMaxTimeout: z.number(),
   exportFiles: z.array(z.enum(['ethers', 'hosts', 'dnsmasq'])),
   /** Perceus's parser splits values on commas; kernel args keep theirs (joined back with ','). */
   bootKernelArgs: z.array(z.string()),
@@ -149,6 +151,8 @@ export const KEYS: readonly KeySpec[] = [
   spec('tftp root', 'tftpRoot', k.plain, unset, { path: true }),
   spec('ipxe dir', 'ipxeDir', k.plain, fixed('/usr/lib/ipxe'), { path: true }),
   spec('tftp max transfers', 'tftpMaxTransfers', k.whole('transfers', 1, 10_000), fixed(256)),
+  spec('tftp max transfers per client', 'tftpMaxTransfersPerClient', k.whole('transfers', 1, 10_000), fixed(8)),
+  spec('tftp max timeout', 'tftpMaxTimeout', k.whole('seconds', 1, 255), fixed(10)),
   spec('export files', 'exportFiles', k.oneOf('ethers', 'hosts', 'dnsmasq'), () => [], { list: true }),
   spec('boot kernel args', 'bootKernelArgs', k.plain, () => ['console=tty0 console=ttyS0', '115200n8'], { list: true }),
   spec('default bootenv', 'defaultBootenv', k.name, fixed('discovery')),

@@ -59,6 +59,8 @@ const USER_DEFAULTS: Config = {
   tftpRoot: resolve('var/muster/tftp'),
   ipxeDir: '/usr/lib/ipxe',
   tftpMaxTransfers: 256,
+  tftpMaxTransfersPerClient: 8,
+  tftpMaxTimeout: 10,
   exportFiles: [],
   bootKernelArgs: ['console=tty0 console=ttyS0', '115200n8'],
   defaultBootenv: 'discovery',

@@ -42,6 +42,6 @@ export function dhcpOptionsFromConfig(c: Config, deps: { db: Db; log: Logger; ht
     serverAddress: c.dhcpServerAddress,
     subnets,
     boot: { bios: c.bootFileBios, uefi: c.bootFileUefi, uefiHttp: c.bootFileUefiHttp, httpPort: deps.httpPort },
-    log: deps.log.child({ mod: 'dhcp' }),
+    log: deps.log,
   };
 }

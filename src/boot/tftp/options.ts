@@ -16,6 +16,12 @@ export interface NegotiationLimits {
   maxBlksize: number;
   /** Largest windowsize granted. */
   maxWindowsize: number;
+  /**
+   * Largest `timeout` option granted, in seconds. RFC 2349 lets the server only accept the value
+   * or ignore it, so a larger one is left out of the OACK and the server's own timeout applies:
+   * with `timeout 255` one silent client would hold a transfer slot for 255 s per retry.
+   */
+  maxTimeout: number;
 }
 
 export interface TransferParams {
@@ -55,7 +61,7 @@ export function negotiate(requested: RawOptions, fileSize: number | null, limits
         }
         break;
       case 'timeout':
-        if (n >= 1 && n <= 255) {
+        if (n >= 1 && n <= Math.min(255, limits.maxTimeout)) {
           params.timeoutMs = n * 1000;
           oack.set(name, String(n));
         }

@@ -20,6 +20,13 @@ export interface TftpServerOptions {
   port: number;
   /** Transfers running at once; requests past it get error 0 "server busy". */
   maxTransfers: number;
+  /**
+   * Transfers running at once from one client address (default 8): one host cannot take every
+   * slot. A PXE client runs one at a time (EDK2's tsize probe ends before its download).
+   */
+  maxTransfersPerClient?: number;
+  /** Largest `timeout` option (seconds) a client may ask for (default 10); larger ones are ignored. */
+  maxTimeout?: number;
   /** Retransmission timeout when the client sends no `timeout` option (default 1000). */
   timeoutMs?: number;
   /** Retransmissions of one window before the transfer is dropped (default 5). */
@@ -36,7 +43,7 @@ export interface TftpStats {
   started: number;
   outcomes: Record<Outcome, number>;
   /** Requests answered with an error before any transfer: busy, write requests, bad packets. */
-  rejected: { busy: number; write: number; malformed: number; unexpected: number };
+  rejected: { busy: number; perClient: number; write: number; malformed: number; unexpected: number };
   bytesSent: number;
   retransmits: number;
 }
@@ -47,6 +54,9 @@ export interface TftpServer {
   stats(): TftpStats;
 }
 
+const DEFAULT_MAX_PER_CLIENT = 8;
+const DEFAULT_MAX_TIMEOUT = 10;
+
 export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServer> {
   const log = opts.log.child({ mod: 'tftp' });
   const rootReal = await checkRoot(opts.root);
@@ -55,7 +65,7 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
     active: 0,
     started: 0,
     outcomes: { complete: 0, timeout: 0, aborted: 0, refused: 0, failed: 0, closed: 0 },
-    rejected: { busy: 0, write: 0, malformed: 0, unexpected: 0 },
+    rejected: { busy: 0, perClient: 0, write: 0, malformed: 0, unexpected: 0 },
     bytesSent: 0,
     retransmits: 0,
   };
@@ -66,7 +76,19 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
     retries: opts.retries ?? 5,
     maxBlksize: opts.maxBlksize ?? MAX_BLKSIZE,
     maxWindowsize: opts.maxWindowsize ?? 64,
+    maxTimeout: opts.maxTimeout ?? DEFAULT_MAX_TIMEOUT,
     log,
+  };
+  const perClientLimit = opts.maxTransfersPerClient ?? DEFAULT_MAX_PER_CLIENT;
+  /** Running transfers by client address. */
+  const perClient = new Map<string, number>();
+  // A refusal is warned once per condition while it lasts (a flood would repeat it per packet), then counted.
+  const warned = new Set<string>();
+  const refuseBusy = (what: string, message: string, rinfo: RemoteInfo) => {
+    if (!warned.has(what)) log.warn({ peer: `${rinfo.address}:${rinfo.port}` }, `${message}; refusing until a transfer ends (see rejected in the stats)`);
+    else log.debug({ peer: `${rinfo.address}:${rinfo.port}` }, message);
+    warned.add(what);
+    socket.send(encodeError(TFTP_ERROR.UNDEFINED, message), rinfo.port, rinfo.address);
   };
   const socket = createSocket({ type: opts.host.includes(':') ? 'udp6' : 'udp4' });
 
@@ -86,10 +108,16 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
     if (p.op === 'RRQ') {
       if (active.size >= opts.maxTransfers) {
         stats.rejected.busy++;
-        log.debug({ peer: `${rinfo.address}:${rinfo.port}` }, 'server busy');
-        reply(TFTP_ERROR.UNDEFINED, 'server busy');
+        refuseBusy('*', 'server busy', rinfo);
         return;
       }
+      const fromClient = perClient.get(rinfo.address) ?? 0;
+      if (fromClient >= perClientLimit) {
+        stats.rejected.perClient++;
+        refuseBusy(rinfo.address, `server busy: ${fromClient} transfers from ${rinfo.address} already (tftp max transfers per client)`, rinfo);
+        return;
+      }
+      perClient.set(rinfo.address, fromClient + 1);
       stats.started++;
       const transfer: Transfer = new Transfer(
         { peer: { address: rinfo.address, port: rinfo.port }, filename: p.filename, mode: p.mode, options: p.options },
@@ -97,6 +125,11 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
           ...transferConfig,
           onDone(outcome, detail) {
             active.delete(transfer);
+            warned.delete('*');
+            const left = (perClient.get(rinfo.address) ?? 1) - 1;
+            if (left > 0) perClient.set(rinfo.address, left);
+            else perClient.delete(rinfo.address);
+            warned.delete(rinfo.address);
             stats.outcomes[outcome]++;
             stats.bytesSent += detail.bytesSent;
             stats.retransmits += detail.retransmits;

@@ -67,8 +67,8 @@ describe('dhcp fuzz', () => {
           if (d.ok && d.packet.chaddr.equals(Buffer.from([0x52, 0x54, 0, 0xfe, 0xed, 1]))) resolve(m);
         }),
       );
-      // The reply is broadcast to 255.255.255.255:PORT+1; on loopback with no route for it the
-      // send fails, so the test asks as a relay would (giaddr set): unicast to giaddr.
+      // A broadcast reply would leave by whatever interface owns the server address, not
+      // necessarily to this socket, so the test asks as a relay would (giaddr set): unicast to giaddr.
       const discover = clientMessage(DHCPDISCOVER, '52:54:00:fe:ed:01', {}, { giaddr: '127.0.0.1' });
       sock.send(encode(discover), PORT, '127.0.0.1');
       const offer = decode(await got);

@@ -75,7 +75,7 @@ test('codec.decodePacket refuses hostile packets with a reason, never throws', (
 });
 
 test('options.negotiate grants, clamps or ignores each option', () => {
-  const limits = { maxBlksize: 65464, maxWindowsize: 16 };
+  const limits = { maxBlksize: 65464, maxWindowsize: 16, maxTimeout: 10 };
   const cases: Array<[string, Record<string, string>, number | null, { blksize: number; windowsize: number; timeoutMs: number }, Record<string, string>]> = [
     ['no options: RFC 1350 defaults, no OACK', {}, 100, { blksize: 512, windowsize: 1, timeoutMs: 1000 }, {}],
     ['EDK2 probe', { blksize: '1468', tsize: '0', windowsize: '4' }, 850528, { blksize: 1468, windowsize: 4, timeoutMs: 1000 }, { blksize: '1468', tsize: '850528', windowsize: '4' }],
@@ -86,6 +86,8 @@ test('options.negotiate grants, clamps or ignores each option', () => {
     ['windowsize 0 ignored', { windowsize: '0' }, 1, { blksize: 512, windowsize: 1, timeoutMs: 1000 }, {}],
     ['timeout in seconds', { timeout: '3' }, 1, { blksize: 512, windowsize: 1, timeoutMs: 3000 }, { timeout: '3' }],
     ['timeout 0 and 256 ignored', { timeout: '256' }, 1, { blksize: 512, windowsize: 1, timeoutMs: 1000 }, {}],
+    ['timeout above the server cap ignored', { timeout: '255' }, 1, { blksize: 512, windowsize: 1, timeoutMs: 1000 }, {}],
+    ['timeout at the server cap granted', { timeout: '10' }, 1, { blksize: 512, windowsize: 1, timeoutMs: 10000 }, { timeout: '10' }],
     ['tsize without a known size (netascii) ignored', { tsize: '0' }, null, { blksize: 512, windowsize: 1, timeoutMs: 1000 }, {}],
     ['unknown option ignored', { multicast: '' }, 1, { blksize: 512, windowsize: 1, timeoutMs: 1000 }, {}],
   ];
@@ -94,6 +96,6 @@ test('options.negotiate grants, clamps or ignores each option', () => {
     assert.deepEqual(got.params, params, name);
     assert.deepEqual(Object.fromEntries(got.oack), oack, name);
   }
-  const smallLimit = negotiate(new Map([['blksize', '9000']]), 1, { maxBlksize: 1468, maxWindowsize: 1 }, 1000);
+  const smallLimit = negotiate(new Map([['blksize', '9000']]), 1, { maxBlksize: 1468, maxWindowsize: 1, maxTimeout: 10 }, 1000);
   assert.equal(smallLimit.params.blksize, 1468, 'the configured blksize limit wins');
 });

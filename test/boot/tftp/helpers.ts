@@ -41,7 +41,8 @@ export async function makeFixture(): Promise<Fixture> {
 }
 
 export function startTestServer(root: string, opts: Partial<TftpServerOptions> = {}): Promise<TftpServer> {
-  return startTftpServer({ root, host: '127.0.0.1', port: 0, maxTransfers: 200, log: silentLogger(), ...opts });
+  // Every test client is on 127.0.0.1: allow as many per client as in all.
+  return startTftpServer({ root, host: '127.0.0.1', port: 0, maxTransfers: 200, maxTransfersPerClient: 200, log: silentLogger(), ...opts });
 }
 
 export function sha256(data: Uint8Array): string {
@@ -81,9 +82,10 @@ export class RawClient {
     });
   }
 
-  static async open(): Promise<RawClient> {
+  /** `address`: another loopback address (127.0.0.2) is another client to the server. */
+  static async open(address = '127.0.0.1'): Promise<RawClient> {
     const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => socket.bind(0, address, resolve));
     return new RawClient(socket);
   }
 

@@ -204,6 +204,48 @@ test('server times out a client that stops ACKing and frees its slot; busy past 
   }
 });
 
+test('server ignores a timeout option above its cap, so a silent client cannot hold a slot for 255 s per try', async () => {
+  const capped = await startTestServer(fx.root, { timeoutMs: 100, retries: 2, maxTimeout: 2 });
+  const c = await RawClient.open();
+  try {
+    c.rrq(capped.port, 'ipxe.efi', { timeout: '255', blksize: '1024' });
+    assert.deepEqual((await c.recv()).packet, { op: 'OACK', options: new Map([['blksize', '1024']]) }, 'timeout 255 left out of the OACK');
+    // Never ACK: with the server's 100 ms timeout the transfer ends after 2 retries, well inside 10 s.
+    const got: string[] = [];
+    for (;;) {
+      const p = (await c.recv(10_000)).packet;
+      got.push(p.op);
+      if (p.op === 'ERROR') break;
+    }
+    assert.deepEqual(got, ['OACK', 'OACK', 'ERROR']);
+    c.rrq(capped.port, 'text.txt', { timeout: '2' });
+    assert.deepEqual((await c.recv()).packet, { op: 'OACK', options: new Map([['timeout', '2']]) }, 'a timeout within the cap is granted');
+  } finally {
+    c.close();
+    await capped.close();
+  }
+});
+
+test('server caps transfers per client address with a clear error; other clients are still served', async () => {
+  const capped = await startTestServer(fx.root, { timeoutMs: 5000, maxTransfers: 10, maxTransfersPerClient: 2 });
+  const clients = await Promise.all([RawClient.open(), RawClient.open(), RawClient.open()]);
+  const other = await RawClient.open('127.0.0.2');
+  try {
+    for (const c of clients.slice(0, 2)) {
+      c.rrq(capped.port, 'ipxe.efi');
+      assert.equal((await c.recv()).packet.op, 'DATA');
+    }
+    clients[2]!.rrq(capped.port, 'ipxe.efi');
+    assert.deepEqual((await clients[2]!.recv()).packet, { op: 'ERROR', code: 0, message: 'server busy: 2 transfers from 127.0.0.1 already (tftp max transfers per client)' });
+    other.rrq(capped.port, 'text.txt');
+    assert.equal((await other.recv()).packet.op, 'DATA', 'another address is not limited');
+    assert.equal(capped.stats().rejected.perClient, 1);
+  } finally {
+    for (const c of [...clients, other]) c.close();
+    await capped.close();
+  }
+});
+
 test('server.close ends running transfers; bad root and busy port are clear errors', async () => {
   const s = await startTestServer(fx.root);
   const c = await RawClient.open();
