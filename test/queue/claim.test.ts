@@ -17,7 +17,7 @@ await describeEachBackend('queue claim and transitions', (kind) => {
   });
   after(() => t.cleanup());
   let claims = 0;
-  const reaper: Owner = { owner: 'reaper', ...hostIdentity(), pid: process.pid, pidStart: 0 };
+  const reaper: Owner = { owner: 'reaper', ...hostIdentity(), pid: process.pid, pidStart: 0, exits: '/nonexistent' };
 
   const drain = async () => {
     for (;;) {

@@ -5,6 +5,11 @@ import { z } from 'zod';
 import { jobArgEnv, perceusEnv } from './perceus-env.js';
 import { ARG_KEY, JigFatalError, type Jig } from './types.js';
 
+// Waits for the go (a line on stdin, once the group is recorded), runs the script ($0), killed if
+// this shell dies, and writes its exit status to $1 (complete or not at all), exiting with it.
+const RECORD_EXIT =
+  'read -r _ || exit 125; exec </dev/null; setpriv --pdeathsig KILL -- "$0"; s=$?; echo $s >"$1.tmp" && mv "$1.tmp" "$1"; exit $s';
+
 // SIGTERM first so a script can clean up; SIGKILL after this long.
 const KILL_GRACE_MS = 2000;
 
@@ -27,7 +32,7 @@ export const scriptJig: Jig<ScriptArgs> = {
   summary: 'run an executable on the master (--arg run=<path>, relative to statedir/jigs/)',
   args: ScriptArgs,
   defaultTimeoutSeconds: 3600,
-  async run({ db, job, args, signal, log, ctx, onProcess }) {
+  async run({ db, job, args, signal, log, ctx, onProcess, exitFile }) {
     const jigsDir = join(ctx.statedir, 'jigs');
     const path = isAbsolute(args.run) ? args.run : join(jigsDir, args.run);
     try {
@@ -36,11 +41,16 @@ export const scriptJig: Jig<ScriptArgs> = {
       throw new JigFatalError(`script ${path} does not exist or is not executable`);
     }
     const env = { ...(await perceusEnv(db, job.node, ctx)), ...jobArgEnv(args) };
-    const child = execa(path, [], {
-      env, extendEnv: false, cwd: jigsDir, detached: true, stdin: 'ignore', all: true, buffer: false, reject: false,
+    // The group's leader, a shell, dies with the daemon and the script with the shell (the kernel
+    // kills a process when its parent dies); the script starts only once the group is recorded, so what is left of it is found and killed
+    // by the next daemon on this host. A script that ends first has its exit status written down,
+    // so that daemon ends the job with it rather than run it again.
+    const child = execa('setpriv', ['--pdeathsig', 'KILL', '--', '/bin/sh', '-c', RECORD_EXIT, path, exitFile], {
+      env, extendEnv: false, cwd: jigsDir, detached: true, stdin: 'pipe', all: true, buffer: false, reject: false,
     });
     const pid = child.pid;
-    if (pid !== undefined) onProcess(pid);
+    child.stdin?.on('error', () => undefined);  // the shell is gone (killed at once)
+    void (pid === undefined ? Promise.resolve(false) : onProcess(pid)).then((go) => child.stdin?.end(go ? '\n' : ''));
     child.all?.on('data', (chunk: Buffer | string) => log.append(String(chunk)));
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
@@ -54,7 +64,7 @@ export const scriptJig: Jig<ScriptArgs> = {
     try {
       const r = await child;
       if (r.exitCode === 0) return { kind: 'succeeded', result: { exitCode: 0 } };
-      const how = r.signal ? `was killed by ${r.signal}` : `exited with status ${r.exitCode ?? 'unknown'}`;
+      const how = r.signal ? `was killed by ${r.signal}` : r.exitCode === 125 ? 'was not started (its processes could not be recorded)' : `exited with status ${r.exitCode ?? 'unknown'}`;
       return { kind: 'failed', error: `script ${args.run} ${how}` };
     } finally {
       signal.removeEventListener('abort', onAbort);

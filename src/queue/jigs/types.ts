@@ -20,8 +20,13 @@ export interface JigRun<A> {
   signal: AbortSignal;
   log: LogBuffer;
   ctx: JigContext;
-  /** A jig that starts a process group calls this with its leader's pid as soon as it exists. */
-  onProcess(pid: number): void;
+  /**
+   * A jig that starts a process group calls this with its leader's pid as soon as it exists, and
+   * lets the group go on only once it resolves true (the group is recorded for the attempt).
+   */
+  onProcess(pid: number): Promise<boolean>;
+  /** Where that group writes the exit status of its script, for a daemon that outlives this one. */
+  exitFile: string;
 }
 
 export interface Jig<A = unknown> {
