@@ -29,7 +29,7 @@ export function exitFile(exits: string, attempt: { id: number; claim: number }):
   return join(exits, `${attempt.id}.${attempt.claim}`);
 }
 
-/** Registers this daemon as a job owner; forgets owners on this host that are gone and hold nothing. */
+/** Registers this daemon as a job owner; forgets owners on this host that are gone and hold nothing (and their exit records). */
 export async function registerOwner(db: Queryable, me: Owner): Promise<void> {
   await db.query(
     `INSERT INTO job_owners (owner, host, boot_id, pid, pid_start, exits) VALUES ($1, $2, $3, $4, $5, $6)
@@ -41,11 +41,13 @@ export async function registerOwner(db: Queryable, me: Owner): Promise<void> {
   );
   const gone = rows.filter((o) => !alive(me, o)).map((o) => o.owner);
   if (gone.length > 0) {
-    await db.query(
+    const { rows: forgotten } = await db.query<{ exits: string }>(
       `DELETE FROM job_owners o WHERE o.owner = ANY($1::text[])
-         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.state = 'running' AND j.locked_by = o.owner)`,
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.state = 'running' AND j.locked_by = o.owner)
+       RETURNING o.exits`,
       [gone],
     );
+    for (const { exits } of forgotten) await rm(exits, { recursive: true, force: true });
   }
 }
 
