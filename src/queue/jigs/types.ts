@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Db } from '../../db/index.js';
+import type { Spawned } from '../../proc/index.js';
 import type { LogBuffer } from '../log-buffer.js';
 import type { ClaimedJob, Outcome } from '../types.js';
 
@@ -20,6 +21,8 @@ export interface JigRun<A> {
   signal: AbortSignal;
   log: LogBuffer;
   ctx: JigContext;
+  /** told the pid (a process-group leader) and run id of each process the jig starts */
+  onSpawn?: (s: Spawned) => void;
 }
 
 export interface Jig<A = unknown> {
