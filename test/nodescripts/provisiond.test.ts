@@ -38,7 +38,9 @@ await describeEachBackend('provisiond 987 protocol', (kind) => {
     const node = await getNodeByMac(f.db, '00:00:00:00:00:01');
     assert.equal(node?.name, 'n0000');
     assert.equal(node?.status, 'init');
-    assert.equal(node?.ipaddr, '127.0.0.1');
+    assert.equal(node?.ipaddr, null, 'a contact does not set the admin address');
+    assert.equal(node?.observedIpaddr, '127.0.0.1');
+    assert.ok(node?.observedAt);
     assert.ok(node?.lastcontact);
     const ev = await listEvents(f.db, {});
     assert.ok(ev.some((e) => e.kind === 'node.added' && e.node === 'n0000'));
