@@ -115,7 +115,9 @@ export async function runProcess(path: string, opts: RunOptions): Promise<RunRes
     else opts.onChunk?.(chunk, 'stderr');
   });
 
+  let exitedFirst = false;
   const onAbort = (): void => {
+    if (exitedFirst) return; // it ended by itself; what it left is being killed already
     if (ended === 'exit') ended = 'aborted';
     reading = false;
     stop();
@@ -125,6 +127,7 @@ export async function runProcess(path: string, opts: RunOptions): Promise<RunRes
 
   try {
     const first = await Promise.race([exited.then(() => 'exit' as const), stopped.then(() => 'stop' as const)]);
+    exitedFirst = first === 'exit';
     if (first === 'stop') {
       const grace = ended === 'aborted' ? (opts.graceMs ?? DEFAULT_GRACE_MS) : 0;
       if (grace > 0) {
