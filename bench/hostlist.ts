@@ -6,21 +6,12 @@
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { compress, expand } from '../src/hostlist/index.js';
+import { median } from './lib/median.js';
 import { patternGenerator } from '../test/hostlist/random-patterns.js';
 
 const ROUNDS = 5;
 
-/** Median wall time in ms over ROUNDS runs (after one warm-up). */
-async function median(run: () => unknown): Promise<number> {
-  await run();
-  const times: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const t = process.hrtime.bigint();
-    await run();
-    times.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
-}
+const timed = (run: () => unknown): Promise<number> => median(run, ROUNDS);
 
 async function haveNodeset(): Promise<boolean> {
   return execa('nodeset', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false);
@@ -34,28 +25,28 @@ function line(what: string, ours: number, peer?: number): void {
 export default async function main(): Promise<void> {
   const peer = await haveNodeset();
   if (!peer) console.log('nodeset not found (Debian package clustershell): muster figures only');
-  const nodesetRun = (args: string[], input?: string) => (peer ? median(() => execa('nodeset', args, { input })) : undefined);
+  const nodesetRun = (args: string[], input?: string) => (peer ? timed(() => execa('nodeset', args, { input })) : undefined);
 
   const start = await nodesetRun(['-e', 'n1']);
   if (start !== undefined) console.log(`nodeset start (nodeset -e n1): ${start.toFixed(1)} ms`);
 
   const grid = 'rack[1-100]n[0001-1000]';
-  line(`expand ${grid} (100,000)`, await median(() => expand(grid)), await nodesetRun(['-e', grid]));
+  line(`expand ${grid} (100,000)`, await timed(() => expand(grid)), await nodesetRun(['-e', grid]));
 
   const million = 'n[0000000-0999999]';
-  line(`expand ${million} (1,000,000)`, await median(() => expand(million)));
+  line(`expand ${million} (1,000,000)`, await timed(() => expand(million)));
 
   const names = expand(grid);
   const holes = names.filter((_, k) => k % 7 !== 3);
-  line('compress 100,000-name grid', await median(() => compress(names)), await nodesetRun(['-f'], `${names.join('\n')}\n`));
-  line('compress the grid less every 7th name', await median(() => compress(holes)),
+  line('compress 100,000-name grid', await timed(() => compress(names)), await nodesetRun(['-f'], `${names.join('\n')}\n`));
+  line('compress the grid less every 7th name', await timed(() => compress(holes)),
     await nodesetRun(['-f'], `${holes.join('\n')}\n`));
 
   const gen = patternGenerator(1);
   const patterns = Array.from({ length: 600 }, () => gen.operands().join(','));
   const count = patterns.reduce((n, p) => n + expand(p).length, 0);
   line(`expand 600 random patterns (${count.toLocaleString('en-US')} names)`,
-    await median(() => patterns.forEach((p) => expand(p))));
+    await timed(() => patterns.forEach((p) => expand(p))));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   MODULE_FAILED: 'runtime',
   MODULE_TIMEOUT: 'runtime',
   MODULE_OUTPUT_TOO_LARGE: 'runtime',
+  SPAWN_FAILED: 'runtime',
   NODE_REQUEST_INVALID: 'input',
   FILE_PATH_INVALID: 'input',
   FILE_NOT_FOUND: 'notfound',

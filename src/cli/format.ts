@@ -12,6 +12,8 @@ export interface ApiNode {
   bootenv: string;
   status: string | null;
   ipaddr: string | null;
+  observedIpaddr: string | null;
+  observedAt: string | null;
   lastcontact: string | null;
   lastExit: number | null;
   lastReport: string | null;
@@ -44,6 +46,15 @@ export function sinceContact(iso: string | null, now: number): string {
   return `${two(Math.floor(s / 3600))}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
 }
 
+/**
+ * The status column's address: where the node last came from (Perceus's ipaddr), else the one
+ * set for it; `!` marks a node that came from an address other than the one set.
+ */
+export function shownAddress(n: Pick<ApiNode, 'ipaddr' | 'observedIpaddr'>): string {
+  if (n.observedIpaddr === null) return n.ipaddr ?? UNDEF;
+  return n.ipaddr !== null && n.ipaddr !== n.observedIpaddr ? `${n.observedIpaddr}!` : n.observedIpaddr;
+}
+
 export function statusTable(nodes: ApiNode[], now = Date.now()): string[] {
   const head = 'HostName             Status         IP Address             Last Contact';
   return [
@@ -51,7 +62,7 @@ export function statusTable(nodes: ApiNode[], now = Date.now()): string[] {
     '-'.repeat(79),
     ...byGroupThenName(nodes).map(
       (n) =>
-        `${col(n.name, 20)} ${col(n.status ?? UNDEF, 14)} ${col(n.ipaddr ?? UNDEF, 22)} ${col(sinceContact(n.lastcontact, now), 17)}`.trimEnd(),
+        `${col(n.name, 20)} ${col(n.status ?? UNDEF, 14)} ${col(shownAddress(n), 22)} ${col(sinceContact(n.lastcontact, now), 17)}`.trimEnd(),
     ),
   ];
 }
@@ -80,6 +91,8 @@ export function showLines(nodes: ApiNode[]): string[] {
       ['lastcontact', epoch(n.lastcontact)],
       ['lastexit', n.lastExit === null ? '' : String(n.lastExit)],
       ['lastreport', epoch(n.lastReport)],
+      ['observedat', epoch(n.observedAt)],
+      ['observedipaddr', n.observedIpaddr ?? ''],
       ['status', n.status ?? ''],
       ['vnfs', n.vnfs],
     ];

@@ -14,13 +14,17 @@ export async function getNodeByName(db: Queryable, name: string): Promise<Node |
 
 /**
  * Records a node's contact (the state it asked for, the address it came from, now) and returns
- * the node as updated, in one statement: the hot path of every provisioning request. Null when
+ * the node as updated, in one statement: the hot path of every provisioning request. The address
+ * goes to observed_ipaddr only: ipaddr is the admin's, the node's DHCP fixed address. Null when
  * no node has this MAC.
  */
-export async function recordContact(db: Queryable, mac: string, c: { status: string; ipaddr: string | null }): Promise<Node | null> {
+export async function recordContact(db: Queryable, mac: string, c: { status: string; from: string | null }): Promise<Node | null> {
   const { rows } = await db.query(
-    `UPDATE nodes SET status = $2, ipaddr = coalesce($3::inet, ipaddr), lastcontact = now() WHERE mac = $1::macaddr RETURNING ${NODE_COLUMNS}`,
-    [mac, c.status, c.ipaddr],
+    `UPDATE nodes SET status = $2, lastcontact = now(),
+       observed_ipaddr = coalesce($3::inet, observed_ipaddr),
+       observed_at = CASE WHEN $3::inet IS NULL THEN observed_at ELSE now() END
+     WHERE mac = $1::macaddr RETURNING ${NODE_COLUMNS}`,
+    [mac, c.status, c.from],
   );
   return rows[0] === undefined ? null : toNode(rows[0]);
 }

@@ -11,7 +11,11 @@ export const NodeSchema = z.object({
   desc: z.string(),
   bootenv: z.string(),
   status: z.string().nullable(),
+  /** the address the admin set: desired, and DHCP's fixed address for the node */
   ipaddr: z.string().nullable(),
+  /** the address the node's last nodescript request came from, and when */
+  observedIpaddr: z.string().nullable(),
+  observedAt: z.date().nullable(),
   lastcontact: z.date().nullable(),
   /** what the node's provisiond reported after running its last nodescript */
   lastExit: z.number().int().nullable(),

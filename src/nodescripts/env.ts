@@ -17,7 +17,8 @@ export function plainAddress(ip: string | null | undefined): string {
 /**
  * The environment of an executable module, exactly Perceus's (reference perceus.md §2.8) and
  * nothing of the daemon's own — except IPADDR, which Perceus always left empty: here it is the
- * address the request came from.
+ * address the request came from. The process runner adds one variable, MUSTER_RUN_ID, the marker
+ * by which it finds and kills what a module leaves running (src/proc/marked.ts).
  */
 export function moduleEnv(args: { state: string; node: Node; ipaddr: string | null; statedir: string; vnfs: VnfsTransfer }): Record<string, string> {
   const { node } = args;

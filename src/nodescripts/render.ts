@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { MusterError } from '../errors.js';
 import type { Node } from '../nodes/types.js';
 import { moduleEnv, type VnfsTransfer } from './env.js';
-import { runModule, type ModuleLimits } from './run-module.js';
+import { MODULE_STDERR, runModule, type ModuleLimits } from './run-module.js';
 import { listModules, plainModuleText } from './tree.js';
 
 export type FailurePolicy = 'ignore' | 'abort';
@@ -53,6 +53,9 @@ export async function renderNodescript(req: { state: string; node: Node; ipaddr:
         limits: opts.limits,
         onStderrLine: (line) => log.warn({ module: m.name }, `module stderr: ${line}`),
       });
+      if (r.stderrDropped > 0) {
+        log.warn({ module: m.name, dropped: r.stderrDropped }, `module ${m.name}: ${r.stderrDropped} bytes of stderr dropped (lines are cut at ${MODULE_STDERR.lineMax} bytes, ${MODULE_STDERR.runMax} bytes are logged per run)`);
+      }
       if (r.exitCode !== 0) {
         failures.push({ module: m.name, exitCode: r.exitCode });
         log.warn({ module: m.name, exitCode: r.exitCode }, `module ${m.name} exited ${r.exitCode}`);

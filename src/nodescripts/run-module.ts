@@ -1,8 +1,8 @@
-import { execa } from 'execa';
 import { MusterError } from '../errors.js';
+import { runProcess } from '../proc/index.js';
 
 export interface ModuleLimits {
-  /** deadline per module; the whole process group is killed when it passes */
+  /** deadline per module; everything the module started is killed when it passes */
   timeoutMs: number;
   /** bytes of stdout allowed per module; more is an error */
   outputLimit: number;
@@ -11,84 +11,45 @@ export interface ModuleLimits {
 export interface ModuleRun {
   stdout: Buffer;
   exitCode: number;
+  /** stderr bytes past the bounds below, not logged */
+  stderrDropped: number;
   ms: number;
 }
 
-/** stderr lines longer than this are cut before they reach the log */
-const STDERR_LINE_MAX = 2000;
+/**
+ * A module's stderr goes to the master log line by line: a line is cut at 2,000 bytes and a run
+ * logs at most 64 KiB, so a module printing without end costs a bounded log (issue 8, defect 11).
+ */
+export const MODULE_STDERR = { lineMax: 2000, runMax: 64 * 1024 } as const;
+
+/** A module gets no SIGTERM grace: it renders text, it has nothing to clean up. */
+const MODULE_GRACE_MS = 0;
 
 /**
- * Runs one executable module on the master: the given environment only, stdin closed, in its own
- * process group so a deadline kills everything it started. Non-zero exit is not an error here
- * (the caller applies the failure policy); a deadline, the output cap or a failed spawn are.
+ * Runs one executable module on the master with the given environment (see src/proc for how
+ * its process tree is bounded). Non-zero exit is not an error here (the caller applies the
+ * failure policy); the deadline, the output cap and a failed spawn are.
  */
 export async function runModule(
   path: string,
   opts: { env: Record<string, string>; cwd: string; limits: ModuleLimits; onStderrLine: (line: string) => void },
 ): Promise<ModuleRun> {
-  const started = performance.now();
-  const child = execa(path, [], {
+  const r = await runProcess(path, {
     env: opts.env,
-    extendEnv: false,
     cwd: opts.cwd,
-    detached: true,
-    stdin: 'ignore',
-    encoding: 'buffer',
-    buffer: { stdout: true, stderr: false },
-    maxBuffer: { stdout: opts.limits.outputLimit },
-    stripFinalNewline: false,
-    reject: false,
+    signal: AbortSignal.timeout(opts.limits.timeoutMs),
+    graceMs: MODULE_GRACE_MS,
+    stdoutLimit: opts.limits.outputLimit,
+    stderrLines: { ...MODULE_STDERR, onLine: opts.onStderrLine },
   });
-  const killGroup = (): void => {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // the group is already gone
-    }
-  };
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup();
-  }, opts.limits.timeoutMs);
-  forwardLines(child.stderr, opts.onStderrLine);
-  const r = await child;
-  clearTimeout(timer);
-  const ms = performance.now() - started;
-  if (timedOut) {
+  if (r.ended === 'aborted') {
     throw new MusterError('MODULE_TIMEOUT', `module ${path} ran past its ${opts.limits.timeoutMs} ms deadline and was killed`);
   }
-  if (r.isMaxBuffer) {
-    killGroup();
+  if (r.ended === 'output-limit') {
     throw new MusterError(
       'MODULE_OUTPUT_TOO_LARGE',
       `module ${path} printed more than ${opts.limits.outputLimit} bytes; raise 'module output limit' or fix the module`,
     );
   }
-  if (r.failed && r.exitCode === undefined) {
-    throw new MusterError('MODULE_FAILED', `module ${path} could not run: ${r.shortMessage}`, { cause: r.cause });
-  }
-  return { stdout: Buffer.from(r.stdout as Uint8Array), exitCode: r.exitCode ?? 1, ms };
-}
-
-function forwardLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
-  if (!stream) return;
-  let pending = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    pending += chunk;
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      onLine(pending.slice(0, Math.min(nl, STDERR_LINE_MAX)));
-      pending = pending.slice(nl + 1);
-    }
-    if (pending.length > STDERR_LINE_MAX) {
-      onLine(pending.slice(0, STDERR_LINE_MAX));
-      pending = '';
-    }
-  });
-  stream.on('end', () => {
-    if (pending !== '') onLine(pending);
-  });
+  return { stdout: r.stdout, exitCode: r.exitCode ?? 1, stderrDropped: r.stderrDropped, ms: r.ms };
 }

@@ -112,7 +112,7 @@ export class NodescriptService {
 
   /** Records the contact and returns the node; on `init` an unknown node is added first. */
   private async contact(req: ScriptRequest, deadline: number): Promise<Node> {
-    const seen = { status: req.state, ipaddr: plainAddress(req.ip) || null };
+    const seen = { status: req.state, from: plainAddress(req.ip) || null };
     const found = await retryTransient(deadline, () => recordContact(this.opts.db, req.mac, seen));
     if (found) return found;
     await retryTransient(deadline, () => this.add(req));

@@ -1,3 +1,5 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Queryable } from '../db/index.js';
 import { killGroup, processStart, type HostIdentity } from './host.js';
 
@@ -18,25 +20,34 @@ export interface Owner extends HostIdentity {
   owner: string;
   pid: number;
   pidStart: number;
+  /** folder where this owner's job processes record their exit status (exitFile) */
+  exits: string;
 }
 
-/** Registers this daemon as a job owner; forgets owners on this host that are gone and hold nothing. */
+/** Where the process group of an attempt records its exit status when its script ends. */
+export function exitFile(exits: string, attempt: { id: number; claim: number }): string {
+  return join(exits, `${attempt.id}.${attempt.claim}`);
+}
+
+/** Registers this daemon as a job owner; forgets owners on this host that are gone and hold nothing (and their exit records). */
 export async function registerOwner(db: Queryable, me: Owner): Promise<void> {
   await db.query(
-    `INSERT INTO job_owners (owner, host, boot_id, pid, pid_start) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (owner) DO UPDATE SET host = $2, boot_id = $3, pid = $4, pid_start = $5`,
-    [me.owner, me.host, me.bootId, me.pid, me.pidStart],
+    `INSERT INTO job_owners (owner, host, boot_id, pid, pid_start, exits) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (owner) DO UPDATE SET host = $2, boot_id = $3, pid = $4, pid_start = $5, exits = $6`,
+    [me.owner, me.host, me.bootId, me.pid, me.pidStart, me.exits],
   );
   const { rows } = await db.query<{ owner: string; boot_id: string; pid: number; pid_start: number }>(
     `SELECT owner, boot_id, pid, pid_start FROM job_owners WHERE host = $1 AND owner <> $2`, [me.host, me.owner],
   );
   const gone = rows.filter((o) => !alive(me, o)).map((o) => o.owner);
   if (gone.length > 0) {
-    await db.query(
+    const { rows: forgotten } = await db.query<{ exits: string }>(
       `DELETE FROM job_owners o WHERE o.owner = ANY($1::text[])
-         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.state = 'running' AND j.locked_by = o.owner)`,
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.state = 'running' AND j.locked_by = o.owner)
+       RETURNING o.exits`,
       [gone],
     );
+    for (const { exits } of forgotten) await rm(exits, { recursive: true, force: true });
   }
 }
 
@@ -56,29 +67,40 @@ interface Reapable {
   boot_id: string;
   pid: number;
   pid_start: number;
+  exits: string;
 }
 
-/** Why the job may be taken back now, or null (leave it). Kills a dead owner's processes first. */
-async function takeBackReason(me: Owner, r: Reapable): Promise<string | null> {
-  if (r.locked_by === 'node') return r.expired ? 'the node did not report the task before its deadline' : null;
-  if (r.host === null) return r.expired ? `lease expired: daemon ${r.locked_by} stopped renewing it (crashed or cut off)` : null;
+type TakeBack = { outcome: 'expired' | 'succeeded' | 'failed'; why: string | null };
+
+const expired = (why: string): TakeBack => ({ outcome: 'expired', why });
+
+/**
+ * How the job is taken back now, or null (leave it). A dead owner's processes are killed first;
+ * a script that ran to its end before (its group recorded the exit status) ends the job with it.
+ */
+async function takeBack(me: Owner, r: Reapable): Promise<TakeBack | null> {
+  if (r.locked_by === 'node') return r.expired ? expired('the node did not report the task before its deadline') : null;
+  if (r.host === null) return r.expired ? expired(`lease expired: daemon ${r.locked_by} stopped renewing it (crashed or cut off)`) : null;
   if (r.host !== me.host || alive(me, r)) return null;
-  if (r.pgid !== null && r.boot_id === me.bootId) {
-    if (!(await killGroup(r.pgid, Number(r.pgid_start)))) return null;  // still dying: next round
-    return `daemon ${r.locked_by} died while running it; its processes were killed`;
-  }
-  return `daemon ${r.locked_by} died while holding it`;
+  if (r.pgid === null || r.boot_id !== me.bootId) return expired(`daemon ${r.locked_by} died while holding it`);
+  if (!(await killGroup(r.pgid, Number(r.pgid_start)))) return null;  // still dying: next round
+  const file = exitFile(r.exits, { id: r.id, claim: r.claim ?? 0 });
+  const status = await readFile(file, 'utf8').then((t) => Number.parseInt(t, 10), () => NaN);
+  await rm(file, { force: true });
+  if (status === 0) return { outcome: 'succeeded', why: null };
+  if (Number.isInteger(status)) return { outcome: 'failed', why: `script exited with status ${status} (daemon ${r.locked_by} died before recording it)` };
+  return expired(`daemon ${r.locked_by} died while running it; its processes were killed`);
 }
 
 export async function reapJobs(db: Queryable, me: Owner, retryMs: (attempt: number) => number): Promise<number> {
   const { rows } = await db.query<Reapable>(`SELECT * FROM muster_reapable_jobs($1, $2)`, [me.host, me.owner]);
   let reaped = 0;
   for (const r of rows) {
-    const why = await takeBackReason(me, r);
-    if (why === null) continue;
+    const how = await takeBack(me, r);
+    if (how === null) continue;
     const { rows: done } = await db.query<{ state: string | null }>(
-      `SELECT muster_finish_job($1, $2, $3, 'expired', $4, NULL, NULL, $5) AS state`,
-      [r.id, r.locked_by, r.claim, why, Math.round(retryMs(r.attempts))],
+      `SELECT muster_finish_job($1, $2, $3, $4, $5, NULL, NULL, $6) AS state`,
+      [r.id, r.locked_by, r.claim, how.outcome, how.why, Math.round(retryMs(r.attempts))],
     );
     if (done[0]?.state) reaped += 1;
   }

@@ -1,7 +1,7 @@
 import type { Db } from '../db/index.js';
 import { isMusterError } from '../errors.js';
 import { getJig, parseJigArgs } from './jigs/registry.js';
-import { JigFatalError, type JigContext } from './jigs/types.js';
+import { JigFatalError, type JigContext, type JigRun } from './jigs/types.js';
 import { LogBuffer } from './log-buffer.js';
 import type { ClaimedJob, Outcome } from './types.js';
 
@@ -22,14 +22,14 @@ export async function runJob(
   signal: AbortSignal,
   ctx: JigContext,
   logLimit: number,
-  onProcess: (pid: number) => void,
+  record: Pick<JigRun<unknown>, 'exitFile' | 'onProcess'>,
 ): Promise<{ outcome: Outcome; log: string }> {
   const log = new LogBuffer(logLimit);
   let outcome: Outcome;
   try {
     const jig = getJig(job.jig);
     const args = parseJigArgs(jig, job.args);
-    outcome = await jig.run({ db, job, args, signal, log, ctx, onProcess });
+    outcome = await jig.run({ db, job, args, signal, log, ctx, ...record });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const fatal = err instanceof JigFatalError || (isMusterError(err) && err.code.startsWith('JIG_'));

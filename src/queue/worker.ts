@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
 import { retryDelayMs } from './backoff.js';
 import type { JigContext } from './jigs/types.js';
 import { hostIdentity, processStart } from './host.js';
 import { announceStart, claimJob, finishAndClaim, finishJob, recordProcess, renewLeases, setSlots } from './lifecycle.js';
-import { reapJobs, registerOwner, type Owner } from './reaper.js';
+import { exitFile, reapJobs, registerOwner, type Owner } from './reaper.js';
 import { JobAbort, runJob } from './runner.js';
 import type { ClaimedJob, Outcome } from './types.js';
 import { Wakeup } from './wakeup.js';
@@ -98,7 +100,12 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
     owner, running: 0, claimed: 0, succeeded: 0, failed: 0, retried: 0, cancelled: 0, released: 0,
     handedToNode: 0, rechecks: 0, reaped: 0, leaseLost: 0, dbErrors: 0,
   };
-  const me: Owner = { owner, ...hostIdentity(opts.hostId), pid: process.pid, pidStart: processStart(process.pid) ?? 0 };
+  const exits = join(opts.statedir, 'exits', owner.replace(/[^A-Za-z0-9._-]/g, '_'));
+  await mkdir(join(opts.statedir, 'exits')).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') log.warn({ err }, 'no folder for job exit records; a daemon that outlives this one reruns its finished scripts');
+  });
+  await mkdir(exits).catch(() => undefined);
+  const me: Owner = { owner, ...hostIdentity(opts.hostId), pid: process.pid, pidStart: processStart(process.pid) ?? 0, exits };
   // By claim number: a later attempt of a job must not replace (or be removed with) an earlier one.
   const running = new Map<number, Run>();
   let claims = 0;
@@ -159,12 +166,13 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
       announceStart(db, job, owner).catch((err: unknown) => dbError('announcing a job start', err));
     }, STARTED_EVENT_MS);
     // The group a jig starts is recorded, for a daemon on this host to kill should this one die.
-    const onProcess = (pid: number) => {
+    const onProcess = async (pid: number) => {
       const start = processStart(pid);
-      if (start !== null) void persist('recording a job process', () => recordProcess(db, job, owner, pid, start));
+      return start !== null && (await persist('recording a job process', () => recordProcess(db, job, owner, pid, start))) === true;
     };
     try {
-      const { outcome, log: output } = await runJob(db, job, ac.signal, ctx, logLimit, onProcess);
+      const record = { exitFile: exitFile(exits, job), onProcess };
+      const { outcome, log: output } = await runJob(db, job, ac.signal, ctx, logLimit, record);
       const retryMs = outcome.kind === 'failed' ? retryDelayMs(job.attempts, retryBaseMs) : 0;
       const next = { claim: ++claims, sentAt: Date.now() };
       const ended = await persist('finishing a job', () =>
@@ -173,6 +181,7 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
           : finishAndClaim(db, job, owner, outcome, output, retryMs, leaseSeconds, next.claim),
       );
       const state = ended?.state ?? null;
+      await rm(record.exitFile, { force: true }).catch(() => undefined);
       count(outcome, state);
       if (state === null) log.warn({ job: job.id }, 'job lost its lease; its result was not recorded');
       return ended?.next ? { job: ended.next, sentAt: next.sentAt } : null;

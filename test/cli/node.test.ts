@@ -81,6 +81,8 @@ describe('muster node/group CLI against a real daemon (embedded DB)', () => {
         'head-1: lastcontact=',
         'head-1: lastexit=',
         'head-1: lastreport=',
+        'head-1: observedat=',
+        'head-1: observedipaddr=',
         'head-1: status=',
         'head-1: vnfs=',
         '',

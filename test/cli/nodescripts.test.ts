@@ -73,6 +73,9 @@ describe('nodescripts acceptance through the real daemon', { skip: await missing
     assert.ok(out.indexOf('echo STATE=') < out.indexOf('has no VNFS image'), 'modules in byte order of their names');
     // The 50-env module: exactly the Perceus variables (and the PWD dash exports), right values.
     const env = Object.fromEntries([...out.matchAll(/^echo ([A-Z_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+    // ... plus the run marker by which the runner kills what a module leaves behind (src/proc).
+    assert.match(env.MUSTER_RUN_ID ?? '', /^[0-9a-f-]{36}$/);
+    delete env.MUSTER_RUN_ID;
     assert.deepEqual(env, {
       DEBUG: '0', ENABLED: '1', GROUPNAME: 'cluster', IPADDR: '127.0.0.1', NODEID: NODE, NODENAME: 'n0000',
       PATH: '/bin:/usr/bin:/sbin:/usr/sbin', PWD: d.statedir, STATE: 'init', STATEDIR: `${d.statedir}/`, VNFS: '',
@@ -81,7 +84,9 @@ describe('nodescripts acceptance through the real daemon', { skip: await missing
     const show = await cli(d, ['node', 'show', 'n0000']);
     assert.match(show.stdout, /^n0000: nodeid=00:00:00:00:00:01$/m);
     assert.match(show.stdout, /^n0000: status=init$/m);
-    assert.match(show.stdout, /^n0000: ipaddr=127\.0\.0\.1$/m);
+    assert.match(show.stdout, /^n0000: ipaddr=$/m, 'a contact does not set the admin address');
+    assert.match(show.stdout, /^n0000: observedipaddr=127\.0\.0\.1$/m);
+    assert.match(show.stdout, /^n0000: observedat=\d+$/m);
     await monitorLines(2); // the monitor shows this request before the next one is made
   });
 

@@ -14,6 +14,8 @@ export function makeNode(fields: Partial<Node> = {}): Node {
     bootenv: 'discovery',
     status: null,
     ipaddr: null,
+    observedIpaddr: null,
+    observedAt: null,
     lastcontact: null,
     lastExit: null,
     lastReport: null,

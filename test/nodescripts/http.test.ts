@@ -61,7 +61,8 @@ await describeEachBackend('node-facing HTTP: nodescripts, provisiond, files', (k
     assert.equal(out, 'hello web1 from 127.0.0.1\n');
     const node = await getNodeByMac(f.db, '02:00:00:00:00:01');
     assert.equal(node?.status, 'init');
-    assert.equal(node?.ipaddr, '127.0.0.1');
+    assert.equal(node?.ipaddr, null, 'a contact does not set the admin address');
+    assert.equal(node?.observedIpaddr, '127.0.0.1');
   });
 
   it('answers bad requests with 400 and a failing script', async () => {

@@ -38,7 +38,9 @@ await describeEachBackend('provisiond 987 protocol', (kind) => {
     const node = await getNodeByMac(f.db, '00:00:00:00:00:01');
     assert.equal(node?.name, 'n0000');
     assert.equal(node?.status, 'init');
-    assert.equal(node?.ipaddr, '127.0.0.1');
+    assert.equal(node?.ipaddr, null, 'a contact does not set the admin address');
+    assert.equal(node?.observedIpaddr, '127.0.0.1');
+    assert.ok(node?.observedAt);
     assert.ok(node?.lastcontact);
     const ev = await listEvents(f.db, {});
     assert.ok(ev.some((e) => e.kind === 'node.added' && e.node === 'n0000'));
@@ -50,13 +52,16 @@ await describeEachBackend('provisiond 987 protocol', (kind) => {
     assert.equal(quiet((await talk(srv.port, 'init nodeid=00-00-00-00-00-03 nodename=login1\n')).text), FRAME('echo hello login1\n'));
   });
 
-  it('env module sees exactly the Perceus variables, IPADDR the real peer', async () => {
+  it('env module sees exactly the Perceus variables (plus the run marker), IPADDR the real peer', async () => {
     const r = await talk(srv.port, 'env nodeid=00:00:00:00:00:01\n');
     const lines = r.text.split('\n').filter((l) => l.startsWith('echo ')).map((l) => l.slice(5));
     const env = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     // dash exports PWD itself (Perceus: "PWD inherited"); it must be the statedir.
     assert.equal(env.PWD, f.statedir);
     delete env.PWD;
+    // src/proc marks each run so that what it leaves running can be found and killed.
+    assert.match(env.MUSTER_RUN_ID ?? '', /^[0-9a-f-]{36}$/);
+    delete env.MUSTER_RUN_ID;
     assert.deepEqual(env, {
       DEBUG: '0', ENABLED: '1', GROUPNAME: 'cluster', IPADDR: '127.0.0.1', NODEID: '00:00:00:00:00:01', NODENAME: 'n0000',
       PATH: '/bin:/usr/bin:/sbin:/usr/sbin', STATE: 'env', STATEDIR: f.statedir + '/', VNFS: '', VNFSMASTER: '127.0.0.1:3000', VNFSMETHOD: 'http', VNFSPREFIX: '',

@@ -17,7 +17,7 @@ await describeEachBackend('queue claim and transitions', (kind) => {
   });
   after(() => t.cleanup());
   let claims = 0;
-  const reaper: Owner = { owner: 'reaper', ...hostIdentity(), pid: process.pid, pidStart: 0 };
+  const reaper: Owner = { owner: 'reaper', ...hostIdentity(), pid: process.pid, pidStart: 0, exits: '/nonexistent' };
 
   const drain = async () => {
     for (;;) {
@@ -93,6 +93,22 @@ await describeEachBackend('queue claim and transitions', (kind) => {
     assert.equal((await getJob(t.db, ref!.id)).state, 'failed', 'out of attempts');
     const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE slot IS NOT NULL`);
     assert.equal(rows[0]!.n, 0, 'every slot given back');
+  });
+
+  it("a dead daemon's job: only a daemon on its host takes it back, at once (issue 8, defect 4)", async () => {
+    const owners = `INSERT INTO job_owners (owner, host, boot_id, pid, pid_start, exits) VALUES ($1, $2, $3, 2147483646, 1, '/nonexistent')`;
+    await t.db.query(owners, ['far', 'another-host', reaper.bootId]);
+    await t.db.query(owners, ['near', reaper.host, reaper.bootId]);
+    const [far, near] = await addJobs(t.db, [{ node: macs[0]!, jig: 'noop', maxAttempts: 2 }, { node: macs[1]!, jig: 'noop', maxAttempts: 2 }]);
+    assert.equal((await claimJob(t.db, 'far', ++claims, 30))?.id, far!.id);
+    assert.equal((await claimJob(t.db, 'near', ++claims, 30))?.id, near!.id);
+    await t.db.query(`UPDATE jobs SET lease_until = now() - interval '1 second' WHERE id = $1`, [far!.id]);
+    assert.equal(await reapJobs(t.db, reaper, () => 0), 1, 'the lease of the near one has not run out, but its daemon is gone');
+    assert.deepEqual(await jobStates(t.db, [far!.id, near!.id]), ['running', 'queued']);
+    assert.match((await getJob(t.db, near!.id)).error ?? '', /daemon near died while holding it/);
+    await t.db.query(`UPDATE jobs SET state = 'cancelled', slot = NULL, locked_by = NULL, finished_at = now() WHERE id = $1`, [far!.id]);
+    await t.db.query(`DELETE FROM job_owners`);
+    await drain();
   });
 
   it('an idempotency key queues once', async () => {

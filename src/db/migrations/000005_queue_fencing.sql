@@ -5,8 +5,10 @@
 --     attempt whose lease ran out cannot renew, finish or announce a later attempt of its job.
 --   * pgid, pgid_start: the process group the attempt runs (its leader's pid and start time in
 --     clock ticks since boot, /proc/<pid>/stat), written once the process exists.
---   * job_owners: every daemon's host, boot and process. Only a daemon on the owner's host can
---     tell whether the owner and its processes are gone; so only it hands the node on.
+--   * job_owners: every daemon's host, boot, process and exits folder (where a job's process group
+--     records its exit status, for a daemon that outlives its owner). Only a daemon on the
+--     owner's host can tell whether the owner and its processes are gone; so only it hands the
+--     node on, with the exit status the group recorded if it ran to its end.
 
 ALTER TABLE jobs ADD COLUMN claim bigint, ADD COLUMN pgid integer, ADD COLUMN pgid_start bigint;
 ALTER TYPE muster_claimed_job ADD ATTRIBUTE claim bigint;
@@ -17,6 +19,7 @@ CREATE TABLE job_owners (
   boot_id    text NOT NULL,
   pid        integer NOT NULL,
   pid_start  bigint NOT NULL,
+  exits      text NOT NULL,
   started_at timestamptz NOT NULL DEFAULT now()
 );
 
@@ -99,11 +102,11 @@ END $$;
 -- that registered no owner row.
 CREATE FUNCTION muster_reapable_jobs(p_host text, p_me text)
 RETURNS TABLE (id bigint, claim bigint, locked_by text, attempts integer, expired boolean, pgid integer, pgid_start bigint,
-               host text, boot_id text, pid integer, pid_start bigint)
+               host text, boot_id text, pid integer, pid_start bigint, exits text)
 LANGUAGE plpgsql STABLE SET enable_seqscan = off SET jit = off AS $$
 BEGIN
   RETURN QUERY SELECT j.id, j.claim, j.locked_by, j.attempts, j.lease_until < now(), j.pgid, j.pgid_start,
-                      o.host, o.boot_id, o.pid, o.pid_start
+                      o.host, o.boot_id, o.pid, o.pid_start, o.exits
     FROM jobs j LEFT JOIN job_owners o ON o.owner = j.locked_by
    WHERE j.state = 'running' AND j.locked_by <> p_me AND (j.lease_until < now() OR o.host = p_host)
    ORDER BY j.id LIMIT 200;

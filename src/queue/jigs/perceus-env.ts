@@ -6,7 +6,7 @@ import type { JigContext } from './types.js';
 /**
  * The environment a Perceus module gets for one node (the same function builds it for
  * nodescripts), which master-side scripts expect too. STATE is the node's last reported state,
- * IPADDR its recorded address.
+ * IPADDR the address its last request came from (a module's IPADDR), else the one the admin set.
  */
 export async function perceusEnv(db: Queryable, mac: string, ctx: JigContext): Promise<Record<string, string>> {
   const node = await getNodeByMac(db, mac);
@@ -15,7 +15,7 @@ export async function perceusEnv(db: Queryable, mac: string, ctx: JigContext): P
   return moduleEnv({
     state: node.status ?? '',
     node,
-    ipaddr: node.ipaddr,
+    ipaddr: node.observedIpaddr ?? node.ipaddr,
     statedir: ctx.statedir,
     vnfs: { vnfsMethod: VNFSMETHOD, vnfsMaster: VNFSMASTER, vnfsPrefix: VNFSPREFIX },
   });

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Db } from '../../db/index.js';
+import type { Spawned } from '../../proc/index.js';
 import type { LogBuffer } from '../log-buffer.js';
 import type { ClaimedJob, Outcome } from '../types.js';
 
@@ -20,8 +21,13 @@ export interface JigRun<A> {
   signal: AbortSignal;
   log: LogBuffer;
   ctx: JigContext;
-  /** A jig that starts a process group calls this with its leader's pid as soon as it exists. */
-  onProcess(pid: number): void;
+  /**
+   * A jig that starts a process group calls this with its leader's pid as soon as it exists, and
+   * lets the group go on only once it resolves true (the group is recorded for the attempt).
+   */
+  onProcess(pid: number): Promise<boolean>;
+  /** Where that group writes the exit status of its script, for a daemon that outlives this one. */
+  exitFile: string;
 }
 
 export interface Jig<A = unknown> {
