@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/index.js';
-import { expand, globToRegExp, isGlob, naturalCompare } from '../hostlist/index.js';
+import { expandAll, globToRegExp, isGlob, naturalCompare } from '../hostlist/index.js';
 import { parseMac } from './mac.js';
 import { NODE_COLUMNS, toNode } from './row.js';
 import type { Node } from './types.js';
@@ -19,9 +19,8 @@ export async function selectNodes(db: Queryable, patterns: string[], opts: { byM
   if (opts.byMac) return selectByMac(db, patterns);
   const exact = new Set<string>();
   const globs: string[] = [];
-  for (const p of patterns) {
-    for (const name of expand(p)) (isGlob(name) ? globs.push(name) : exact.add(name));
-  }
+  // One cap for the whole request, counted before a name is built (hostlist's expandAll).
+  for (const name of expandAll(patterns)) (isGlob(name) ? globs.push(name) : exact.add(name));
   const { rows } = await db.query(
     `SELECT ${NODE_COLUMNS} FROM nodes WHERE name = ANY($1::text[]) OR name LIKE ANY($2::text[])`,
     [[...exact], globs.map(globToLike)],

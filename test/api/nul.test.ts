@@ -38,7 +38,7 @@ await describeEachBackend('admin API refuses NUL in strings', (kind) => {
     ['node query group', { url: '/api/v1/nodes?group=c%00' }, 'querystring.group'],
     ['node add name', { method: 'POST', url: '/api/v1/nodes', payload: { nodes: [{ mac: '02:00:00:00:00:99', name: 'x\u0000' }] } }, 'body.nodes.0.name'],
     ['node set value', { method: 'POST', url: '/api/v1/nodes/set', payload: { select: { patterns: ['n0000'] }, key: 'vnfs', value: 'r\u0000' } }, 'body.value'],
-    ['node delete pattern', { method: 'POST', url: '/api/v1/nodes/delete', payload: { select: { patterns: ['n0000\u0000'] } } }, 'body.select.patterns.0'],
+    ['node delete pattern', { method: 'POST', url: '/api/v1/nodes/delete', payload: { patterns: ['n0000\u0000'] } }, 'body.patterns.0'],
     ['node replace', { method: 'POST', url: '/api/v1/nodes/replace', payload: { old: 'n0000', new: 'y\u0000' } }, 'body.new'],
     ['event filter', { url: '/api/v1/events?node=n%00' }, 'querystring.node'],
     ['info config key', { url: '/api/v1/info/config?key=a%00' }, 'querystring.key'],
