@@ -55,7 +55,8 @@ const app = Fastify();
 await app.register(nodescriptRoutes({ service }));
 await app.listen({ port: 0, host: '127.0.0.1' });
 const httpPort = (app.server.address() as { port: number }).port;
-const wire = await startProvisiondServer({ service, log: silentLogger(), port: 0, host: '127.0.0.1' });
+// Every simulated node comes from 127.0.0.1: lift the per-address bound to the client count.
+const wire = await startProvisiondServer({ service, log: silentLogger(), port: 0, host: '127.0.0.1', maxConnectionsPerPeer: CLIENTS });
 
 // Nodes are registered up front: the storm measures rendering, not first-boot auto-add.
 const most = Math.max(...sizes);

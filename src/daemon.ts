@@ -104,7 +104,14 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const nodescripts = nodescriptServiceFromConfig(deps, {
       appendForState: (node, state) => (state === 'ready' ? takeNodeTasks(db, node.mac, { master }) : Promise.resolve('')),
     });
-    const provisiond = await startProvisiondServer({ service: nodescripts, log: log.child({ mod: 'provisiond' }), port: config.provisiondPort, host: config.listen });
+    const provisiond = await startProvisiondServer({
+      service: nodescripts,
+      log: log.child({ mod: 'provisiond' }),
+      port: config.provisiondPort,
+      host: config.listen,
+      maxConnections: config.provisiondConnections,
+      maxConnectionsPerPeer: config.provisiondConnectionsPerPeer,
+    });
     rel.add('provisiond', () => provisiond.close());
 
     const tftpRoot = config.tftpRoot;

@@ -11,7 +11,27 @@ import { eventsRoutes } from './events.js';
 
 export const API_PREFIX = '/api/v1';
 
-function base(deps: ApiDeps, mod: string): FastifyInstance {
+/**
+ * How long a client may take to send its request. Without a bound a client that sends headers
+ * and then drips its body (or never ends its headers) holds a socket, and memory, forever; the
+ * server answers 408 and closes. Only receiving is timed: long polls, event streams and file
+ * downloads run as long as they need.
+ */
+export interface RequestLimits {
+  /** the request line and headers must be in within this after the connection opens */
+  headersMs: number;
+  /** the whole request, body included */
+  requestMs: number;
+  /** how often open connections are checked against both (the cut comes up to this late) */
+  checkMs: number;
+}
+
+/** Nodes send small requests; a boot storm of 10,000 nodes queues in the kernel, not here. */
+export const NODE_REQUEST_LIMITS: RequestLimits = { headersMs: 30_000, requestMs: 60_000, checkMs: 5_000 };
+/** Admin bodies go up to 64 MiB (bulk adds): 5 minutes is ~220 KB/s from a remote admin host. */
+export const ADMIN_REQUEST_LIMITS: RequestLimits = { headersMs: 30_000, requestMs: 300_000, checkMs: 5_000 };
+
+function base(deps: ApiDeps, mod: string, limits: RequestLimits): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log.child({ mod }) as FastifyBaseLogger,
     // Per-request log lines would drown a boot storm; errors are still logged.
@@ -19,6 +39,8 @@ function base(deps: ApiDeps, mod: string): FastifyInstance {
     bodyLimit: 64 * 1024 * 1024,
     // Keep-alive sockets must not hold a shutdown open.
     forceCloseConnections: true,
+    requestTimeout: limits.requestMs,
+    http: { headersTimeout: limits.headersMs, connectionsCheckingInterval: limits.checkMs },
   });
   useZod(app);
   useProblems(app);
@@ -29,8 +51,8 @@ function base(deps: ApiDeps, mod: string): FastifyInstance {
  * The admin API (JSON, bearer token, bound to 127.0.0.1 unless configured otherwise).
  * One plugin per resource, registered under /api/v1.
  */
-export async function buildAdminApi(deps: ApiDeps, token: string, extra: AdminPlugin[] = []): Promise<FastifyInstance> {
-  const app = base(deps, 'api');
+export async function buildAdminApi(deps: ApiDeps, token: string, extra: AdminPlugin[] = [], limits = ADMIN_REQUEST_LIMITS): Promise<FastifyInstance> {
+  const app = base(deps, 'api', limits);
   useBearerAuth(app, token);
   await app.register(
     async (api) => {
@@ -49,8 +71,8 @@ export async function buildAdminApi(deps: ApiDeps, token: string, extra: AdminPl
 export type AdminPlugin = (app: FastifyInstance, opts: { deps: ApiDeps }) => Promise<void>;
 
 /** The node-facing HTTP server (nodescripts, files, iPXE scripts); no token, any address. */
-export async function buildNodeApi(deps: ApiDeps, plugins: AdminPlugin[]): Promise<FastifyInstance> {
-  const app = base(deps, 'http');
+export async function buildNodeApi(deps: ApiDeps, plugins: AdminPlugin[], limits = NODE_REQUEST_LIMITS): Promise<FastifyInstance> {
+  const app = base(deps, 'http', limits);
   for (const p of plugins) await app.register(p, { deps });
   return app;
 }

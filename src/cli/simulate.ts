@@ -13,7 +13,7 @@ export function command(): Command {
   return new Command('simulate')
     .description('Act as N nodes asking the master for nodescripts (demos, benchmarks); prints throughput and latency')
     .requiredOption('--nodes <n>', 'how many simulated nodes (MACs 02:4d:00:…)', whole('--nodes'))
-    .option('--concurrency <c>', 'nodes asking at once', whole('--concurrency'), 32)
+    .option('--concurrency <c>', "nodes asking at once (all from this host's address: over the daemon's 'provisiond connections per peer', 987 refuses)", whole('--concurrency'), 32)
     .option('--states <list>', 'states each node asks for, in order', 'init')
     .addOption(new Option('--proto <proto>', 'HTTP or the Perceus wire protocol').choices(['http', '987']).default('http'))
     .option('--host <host>', "the master's node-facing address", '127.0.0.1')

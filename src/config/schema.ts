@@ -11,6 +11,8 @@ export const FlatConfigSchema = z.object({
   apiPort: z.number(),
   httpPort: z.number(),
   provisiondPort: z.number(),
+  provisiondConnections: z.number(),
+  provisiondConnectionsPerPeer: z.number(),
   statedir: z.string(),
   databaseUrl: z.string().optional(),
   databasePoolSize: z.number(),
@@ -117,6 +119,8 @@ export const KEYS: readonly KeySpec[] = [
   spec('api port', 'apiPort', k.port, fixed(8988)),
   spec('http port', 'httpPort', k.port, fixed(8987)),
   spec('provisiond port', 'provisiondPort', k.port, rootOr(987, 9987)),
+  spec('provisiond connections', 'provisiondConnections', k.whole('connections', 1, 65_536), fixed(4096)),
+  spec('provisiond connections per peer', 'provisiondConnectionsPerPeer', k.whole('connections', 1, 4096), fixed(32)),
   spec('statedir', 'statedir', k.plain, (ctx) => (ctx.root ? '/var/lib/muster' : resolve(ctx.cwd, 'var/muster')), { path: true }),
   spec('database url', 'databaseUrl', k.postgresUrl, unset),
   // Unset: derived in load.ts from the queue and module concurrency that share the pool.

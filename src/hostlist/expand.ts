@@ -4,7 +4,7 @@ import { groupValues, parsePattern, type Operand } from './parse.js';
 export const DEFAULT_EXPAND_LIMIT = 1_000_000;
 
 export interface ExpandOptions {
-  /** Most names one pattern may produce (default 1,000,000), checked before any is made. */
+  /** Most names the pattern(s) may produce together (default 1,000,000), checked before any is made. */
   limit?: number;
 }
 
@@ -15,16 +15,28 @@ export interface ExpandOptions {
  * Throws PATTERN_INVALID for bad syntax and PATTERN_TOO_LARGE past the limit.
  */
 export function expand(pattern: string, opts: ExpandOptions = {}): string[] {
+  return expandAll([pattern], opts);
+}
+
+/**
+ * The names of several patterns (one request's), in order, without repeats. The limit holds for
+ * all of them together: each alone under it, ten of them could still build ten times as many.
+ */
+export function expandAll(patterns: string[], opts: ExpandOptions = {}): string[] {
   const limit = opts.limit ?? DEFAULT_EXPAND_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1) {
     throw new RangeError(`expand: limit must be a positive integer, got ${String(opts.limit)}`);
   }
-  const operands = parsePattern(pattern);
+  const operands = patterns.flatMap((p) => parsePattern(p));
   const total = operands.reduce((n, o) => n + o.count, 0);
   if (total > limit) {
+    const what = patterns.length === 1 ? `pattern ${JSON.stringify(patterns[0])} names` : `${patterns.length} patterns name`;
+    const together = patterns.length === 1 ? '' : ' together';
+    const scope = patterns.length === 1 ? '' : ' for one request';
+    const split = patterns.length === 1 ? 'several patterns' : 'several requests';
     throw new MusterError('PATTERN_TOO_LARGE',
-      `pattern ${JSON.stringify(pattern)} names ${total.toLocaleString('en-US')} nodes, more than the limit of ` +
-        `${limit.toLocaleString('en-US')}; narrow the ranges or split the work into several patterns`);
+      `${what} ${total.toLocaleString('en-US')} nodes${together}, more than the limit of ` +
+        `${limit.toLocaleString('en-US')}${scope}; narrow the ranges or split the work into ${split}`);
   }
   if (operands.length === 1) {
     // One operand repeats no name: groupValues drops repeats within a group, and since the

@@ -1,8 +1,15 @@
 import type { Queryable } from '../db/index.js';
-import { expand, globToRegExp, isGlob, naturalCompare } from '../hostlist/index.js';
+import { expandAll, globToRegExp, isGlob, naturalCompare } from '../hostlist/index.js';
 import { parseMac } from './mac.js';
 import { NODE_COLUMNS, toNode } from './row.js';
 import type { Node } from './types.js';
+
+/**
+ * Most names one selection may spell out (all its patterns together): twice the largest bulk
+ * add. Each name costs its share of one SQL array and of the `missing` list: 1,000,000 names
+ * took 11 s and 340 MB of RSS that stayed (bench/admin-rss.ts).
+ */
+export const SELECT_NAME_LIMIT = 200_000;
 
 export interface Selection {
   nodes: Node[];
@@ -19,9 +26,8 @@ export async function selectNodes(db: Queryable, patterns: string[], opts: { byM
   if (opts.byMac) return selectByMac(db, patterns);
   const exact = new Set<string>();
   const globs: string[] = [];
-  for (const p of patterns) {
-    for (const name of expand(p)) (isGlob(name) ? globs.push(name) : exact.add(name));
-  }
+  // One cap for the whole request, counted before a name is built.
+  for (const name of expandAll(patterns, { limit: SELECT_NAME_LIMIT })) (isGlob(name) ? globs.push(name) : exact.add(name));
   const { rows } = await db.query(
     `SELECT ${NODE_COLUMNS} FROM nodes WHERE name = ANY($1::text[]) OR name LIKE ANY($2::text[])`,
     [[...exact], globs.map(globToLike)],

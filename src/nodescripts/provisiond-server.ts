@@ -1,6 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { arpLookup } from './arp.js';
+import { PeerLimit } from './peer-limit.js';
 import { BANNER, errorScript, KEEPALIVE, PROVISIOND_END, withKeepalive } from './framing.js';
 import type { NodescriptService } from './service.js';
 import { parseWireRequest } from './wire.js';
@@ -18,14 +19,19 @@ export interface ProvisiondServerOptions {
   keepaliveMs?: number;
   /** a connection with no traffic either way for this long is dropped (a node that stops reading) */
   idleTimeoutMs?: number;
+  /** open connections in all (default 4096) */
   maxConnections?: number;
+  /** open connections from one address (default 32) */
+  maxConnectionsPerPeer?: number;
+  /** a refused address is logged at most this often (default 60 s) */
+  refusalLogMs?: number;
   /** ARP table used when a request has no nodeid= (tests point it elsewhere) */
   arpTable?: string;
 }
 
 export interface ProvisiondServer {
   port: number;
-  counters: { connections: number; requests: number; invalid: number };
+  counters: { connections: number; requests: number; invalid: number; refused: number };
   close(): Promise<void>;
 }
 
@@ -41,14 +47,25 @@ export async function startProvisiondServer(opts: ProvisiondServerOptions): Prom
   const keepaliveMs = opts.keepaliveMs ?? 1000;
   const idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
   const log = opts.log;
-  const counters = { connections: 0, requests: 0, invalid: 0 };
+  const counters = { connections: 0, requests: 0, invalid: 0, refused: 0 };
   const sockets = new Set<Socket>();
+  const slots = new PeerLimit({ perPeer: opts.maxConnectionsPerPeer ?? 32, total: opts.maxConnections ?? 4096 }, log, opts.refusalLogMs);
 
   const server = createServer({ allowHalfOpen: true }, (socket) => {
     counters.connections++;
     sockets.add(socket);
     const peer = socket.remoteAddress ?? null;
     socket.on('close', () => sockets.delete(socket));
+    const full = slots.take(peer ?? '');
+    if (full !== null) {
+      // Said in the protocol's own words, so the node's client prints why and retries later.
+      counters.refused++;
+      socket.on('error', () => undefined);
+      socket.setTimeout(readTimeoutMs, () => socket.destroy());
+      socket.end(Buffer.concat([Buffer.from(BANNER), errorScript(full), Buffer.from(PROVISIOND_END)]), () => socket.destroy());
+      return;
+    }
+    socket.on('close', () => slots.release(peer ?? ''));
     socket.on('error', (err) => log.debug({ err, peer }, 'provisiond connection error'));
     socket.setTimeout(idleTimeoutMs, () => socket.destroy());
     socket.write(BANNER);
@@ -99,6 +116,8 @@ export async function startProvisiondServer(opts: ProvisiondServerOptions): Prom
       socket.resume();
       refuse(size === 0 ? `no request within ${readTimeoutMs} ms` : `no end of line within ${readTimeoutMs} ms`);
     }, readTimeoutMs);
+    // A closed socket needs no deadline (and must not keep a stopping process waiting for it).
+    socket.on('close', () => clearTimeout(deadline));
     socket.on('data', onData);
     socket.on('end', () => {
       // The client closed its side: what it sent is the whole request.
@@ -136,7 +155,6 @@ export async function startProvisiondServer(opts: ProvisiondServerOptions): Prom
       }
     };
   });
-  server.maxConnections = opts.maxConnections ?? 4096;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -25,6 +25,8 @@ const USER_DEFAULTS: Config = {
   apiPort: 8988,
   httpPort: 8987,
   provisiondPort: 9987,
+  provisiondConnections: 4096,
+  provisiondConnectionsPerPeer: 32,
   statedir: resolve('var/muster'),
   databaseUrl: undefined,
   // queue workers + queue concurrency + module concurrency + 4

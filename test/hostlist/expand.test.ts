@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_EXPAND_LIMIT, expand } from '../../src/hostlist/index.js';
+import { DEFAULT_EXPAND_LIMIT, expand, expandAll } from '../../src/hostlist/index.js';
 
 const seq = (prefix: string, from: number, to: number, width = 0): string[] =>
   Array.from({ length: to - from + 1 }, (_, k) => prefix + String(from + k).padStart(width, '0'));
@@ -118,5 +118,27 @@ describe('expand: the cap', () => {
     for (const limit of [0, -1, 1.5, Number.NaN]) {
       assert.throws(() => expand('n1', { limit }), { name: 'RangeError' }, String(limit));
     }
+  });
+});
+
+describe('expandAll: one cap for every pattern of a request', () => {
+  test('names of several patterns, in order, without repeats', () => {
+    assert.deepEqual(expandAll(['n[1-3]', 'n2,m1', 'x*']), ['n1', 'n2', 'n3', 'm1', 'x*']);
+    assert.deepEqual(expandAll([]), []);
+  });
+
+  test('the total over all patterns is capped, counted before any name is made', () => {
+    // 10 patterns of 1,000,000 names each used to be built (115 s, 3 GB) before anything said no.
+    const ten = Array.from({ length: 10 }, (_, i) => `r${i}n[1-1000000]`);
+    assert.throws(() => expandAll(ten), {
+      code: 'PATTERN_TOO_LARGE',
+      message: '10 patterns name 10,000,000 nodes together, more than the limit of 1,000,000 for one request; narrow the ranges or split the work into several requests',
+    });
+    assert.equal(expandAll(['a[1-3]', 'b[1-2]'], { limit: 5 }).length, 5);
+    assert.throws(() => expandAll(['a[1-3]', 'b[1-3]'], { limit: 5 }), { code: 'PATTERN_TOO_LARGE' });
+  });
+
+  test('one pattern past the cap keeps its own message', () => {
+    assert.throws(() => expandAll(['n[0-1000000]']), { code: 'PATTERN_TOO_LARGE', message: /^pattern "n\[0-1000000\]" names 1,000,001 nodes/ });
   });
 });
