@@ -26,7 +26,7 @@ export const EventSchema = z.object({
 });
 export type MusterEvent = z.infer<typeof EventSchema>;
 
-/** Channel NOTIFYed (payload = event id) by a trigger on every insert. */
+/** Channel NOTIFYed (no payload) by a trigger after every statement that adds events: a wake-up hint. */
 export const EVENTS_CHANNEL = 'muster_events';
 
 export async function addEvent(db: Queryable, e: NewEvent): Promise<void> {
