@@ -120,3 +120,10 @@ CREATE TRIGGER events_notify AFTER INSERT ON events FOR EACH STATEMENT EXECUTE F
 -- as handed (handed_at) only once that script was written; until then this holds other requests
 -- off, and it lapses if the daemon died before it knew.
 ALTER TABLE jobs ADD COLUMN offered_until timestamptz;
+
+-- The transaction that inserted each event: readers go in (xid, id) order up to the horizon of
+-- their snapshot, so a cursor never passes an event whose transaction commits later (see
+-- src/api/events.ts). A column default: no extra statement per event, and the xid is the one the
+-- insert takes anyway.
+ALTER TABLE events ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX events_xid_idx ON events (xid, id);
