@@ -6,9 +6,9 @@
  * (every job queues behind a head). A call that fails prints its error and the time it took.
  *   node --import tsx bench/enqueue.ts
  */
-import { openPg, openPglite, migrate, type Db } from '../src/db/index.js';
+import type { Db } from '../src/db/index.js';
 import { addJobs } from '../src/queue/index.js';
-import { freshPgDatabase, postgresAvailable } from '../test/helpers/db.js';
+import { eachBackend, type OpenDb } from './lib/backends.js';
 import { addNodes } from '../test/queue/fixture.js';
 
 const SIZES = (process.env.BENCH_ENQUEUE_NODES ?? '10000,100000').split(',').map(Number);
@@ -23,7 +23,7 @@ async function timed(db: Db, macs: string[]): Promise<string> {
   }
 }
 
-async function backend(name: string, open: () => Promise<{ db: Db; done(): Promise<void> }>): Promise<void> {
+async function backend(name: string, open: OpenDb): Promise<void> {
   for (const n of SIZES) {
     const { db, done } = await open();
     try {
@@ -39,15 +39,4 @@ async function backend(name: string, open: () => Promise<{ db: Db; done(): Promi
 }
 
 console.log(`enqueue bench: one job on each of ${SIZES.join(', ')} nodes in one call`);
-if (await postgresAvailable()) {
-  await backend('postgres', async () => {
-    const { url, drop } = await freshPgDatabase();
-    const db = await openPg(url, { max: 4 });
-    return { db, done: async () => { await db.close(); await drop(); } };
-  });
-} else console.log('postgres: unreachable, skipped');
-await backend('pglite', async () => {
-  const db = await openPglite(null);
-  await migrate(db);
-  return { db, done: () => db.close() };
-});
+await eachBackend(4, backend);
