@@ -7,10 +7,10 @@
  * Throughput: a backlog burned down. Latency: enqueue→start (DB clock) of jobs queued one by one
  * every 4 ms into idle workers.
  */
-import { openPg, openPglite, migrate, type Db } from '../src/db/index.js';
+import type { Db } from '../src/db/index.js';
 import { silentLogger } from '../src/log.js';
 import { addJobs, startQueue } from '../src/queue/index.js';
-import { freshPgDatabase, postgresAvailable } from '../test/helpers/db.js';
+import { eachBackend, type OpenDb } from './lib/backends.js';
 import { addNodes } from '../test/queue/fixture.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 10_000);
@@ -92,7 +92,7 @@ async function plain(db: Db): Promise<Figures> {
   return { jobsPerSec, p50: pct(lat, 50), p99: pct(lat, 99) };
 }
 
-async function backend(name: string, open: () => Promise<{ db: Db; done(): Promise<void> }>): Promise<void> {
+async function backend(name: string, open: OpenDb): Promise<void> {
   const a = await open();
   const m = await muster(a.db, await addNodes(a.db, NODES));
   await a.done();
@@ -107,15 +107,4 @@ async function backend(name: string, open: () => Promise<{ db: Db; done(): Promi
 }
 
 console.log(`queue bench: ${JOBS} no-op jobs over ${NODES} nodes, ${WORKERS} workers, cap ${WORKERS}; latency over ${LATENCY_JOBS} jobs`);
-if (await postgresAvailable()) {
-  await backend('postgres', async () => {
-    const { url, drop } = await freshPgDatabase();
-    const db = await openPg(url, { max: WORKERS + 4 });
-    return { db, done: async () => { await db.close(); await drop(); } };
-  });
-} else console.log('postgres: unreachable, skipped');
-await backend('pglite', async () => {
-  const db = await openPglite(null);
-  await migrate(db);
-  return { db, done: () => db.close() };
-});
+await eachBackend(WORKERS + 4, backend);

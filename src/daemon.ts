@@ -102,7 +102,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     // Tasks queued for a node with the `node` jig ride along in its next `ready` script.
     const master = config.dhcpServerAddress ? `http://${config.dhcpServerAddress}:${config.httpPort}` : undefined;
     const nodescripts = nodescriptServiceFromConfig(deps, {
-      appendForState: (node, state) => (state === 'ready' ? takeNodeTasks(db, node.mac, { master }) : Promise.resolve('')),
+      appendForState: (node, state) => (state === 'ready' ? takeNodeTasks(db, node.mac, { master }) : Promise.resolve({ text: '' })),
     });
     const provisiond = await startProvisiondServer({
       service: nodescripts,

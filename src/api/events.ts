@@ -30,9 +30,11 @@ const Filter = z.object({
   level: z.enum(EVENT_LEVELS).default('debug').describe('lowest level shown'),
   since: z.coerce.number().min(0).max(366 * 86400).optional().describe('start with the events of the last N seconds'),
 });
-const After = z.union([z.literal('now'), z.coerce.number().int().min(0)]);
+/** A cursor on the wire: `<xid>.<id>` (see Position). */
+const TOKEN = /^(\d{1,20})\.(\d{1,19})$/;
+const After = z.union([z.literal('now'), z.string().regex(TOKEN), z.coerce.number().int().min(0)]);
 const ListQuery = Filter.extend({
-  after: After.default(0).describe('events with a larger id; `now`: only events newer than the newest one'),
+  after: After.default(0).describe('a cursor (`<xid>.<id>`) from an earlier read, an event id (events after it), or `now`: only events that are not final yet'),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   wait: z.coerce.number().min(0).max(60).default(0).describe('seconds to wait for a first match (long poll)'),
 });
@@ -43,7 +45,7 @@ const StatsQuery = Filter.omit({ kind: true, level: true }).extend({
 type FilterIn = z.infer<typeof Filter>;
 
 const EventOut = EventSchema;
-const ListOut = z.object({ events: z.array(EventOut), cursor: z.number().int().describe('pass as `after` to continue') });
+const ListOut = z.object({ events: z.array(EventOut), cursor: z.string().describe('pass as `after` to continue') });
 const Latency = z.object({ min: z.number(), avg: z.number(), p99: z.number(), max: z.number() });
 const StatsOut = z.object({
   requests: z.number().int(),
@@ -89,35 +91,71 @@ function where(c: Compiled, first: number): { sql: string; params: unknown[] } {
   };
 }
 
-/** Where a reader starts: after `after` (`now`: the newest event), or at the first event of the last `since` seconds. */
-async function startCursor(db: Queryable, after: number | 'now', since: number | undefined): Promise<number> {
-  if (since === undefined) return after === 'now' ? newestId(db) : after;
-  const { rows } = await db.query<{ first: number | null }>(`SELECT min(id) AS first FROM events WHERE at > now() - make_interval(secs => $1)`, [since]);
-  const first = rows[0]?.first;
-  const fromSince = first === null || first === undefined ? await newestId(db) : Number(first) - 1;
-  return after === 'now' ? fromSince : Math.max(after, fromSince);
+/**
+ * A reader's place in the event log: every event with (xid, id) ≤ (xid, id) has been passed.
+ *
+ * Ids are taken when a row is inserted, not when its transaction commits: with several writers
+ * (connections, daemons) a later id can commit first, so a cursor at max(id) would pass an event
+ * that commits after it. Instead each event stores the id of its inserting transaction (`xid`,
+ * a column default: no extra statement per write), and readers go in (xid, id) order, only as far
+ * as the horizon of their snapshot, pg_snapshot_xmin: every transaction older than it has ended
+ * and no new one can be older, so the events below it are final, and none can appear behind a
+ * cursor that stays below it. A long-open transaction holds readers back until it ends; it cannot
+ * make them skip. (PGlite has one connection: the horizon is always past every commit.)
+ * On the wire a cursor is `<xid>.<id>`; a plain event id N means "after event N".
+ */
+interface Position {
+  xid: bigint;
+  id: number;
+}
+const token = (p: Position): string => `${p.xid}.${p.id}`;
+const later = (a: Position, b: Position): Position => (a.xid > b.xid || (a.xid === b.xid && a.id >= b.id) ? a : b);
+
+/** The horizon of a fresh snapshot: the place after every event that is final now. */
+async function horizon(db: Queryable): Promise<Position> {
+  const { rows } = await db.query<{ xmin: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+  return { xid: BigInt(rows[0]!.xmin), id: 0 };
 }
 
-async function newestId(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ top: number }>(`SELECT coalesce(max(id), 0) AS top FROM events`);
-  return Number(rows[0]?.top ?? 0);
+/** Where a reader starts: after `after` (`now`: everything final now), or at the first event of the last `since` seconds. */
+async function startCursor(db: Queryable, after: string | number, since: number | undefined): Promise<Position> {
+  const fromAfter = async (): Promise<Position> => {
+    if (after === 'now') return horizon(db);
+    if (typeof after === 'string') {
+      const m = TOKEN.exec(after)!;
+      return { xid: BigInt(m[1]!), id: Number(m[2]) };
+    }
+    // After event N: at its transaction (or the one of the event before it, if N is gone).
+    const { rows } = await db.query<{ xid: string }>(`SELECT xid::text AS xid FROM events WHERE id <= $1 ORDER BY id DESC LIMIT 1`, [after]);
+    return { xid: BigInt(rows[0]?.xid ?? 0), id: after };
+  };
+  const start = await fromAfter();
+  if (since === undefined) return start;
+  const { rows } = await db.query<{ xid: string | null }>(`SELECT min(xid)::text AS xid FROM events WHERE at > now() - make_interval(secs => $1)`, [since]);
+  const first = rows[0]?.xid;
+  const fromSince = first === null || first === undefined ? await horizon(db) : { xid: BigInt(first), id: 0 };
+  return after === 'now' ? fromSince : later(start, fromSince);
 }
 
 /**
- * Matching events after `cursor`, and the cursor to continue from: past every event looked at,
- * matching or not, so a rare match never makes the next read rescan the same rows.
+ * Matching events after `cursor` in (xid, id) order, and the cursor to continue from: past every
+ * final event looked at, matching or not, so a rare match never makes the next read rescan the
+ * same rows.
  */
-async function readBatch(db: Queryable, c: Compiled, cursor: number, limit: number): Promise<{ events: MusterEvent[]; cursor: number }> {
-  const top = await newestId(db);
-  if (top <= cursor) return { events: [], cursor };
+async function readBatch(db: Queryable, c: Compiled, cursor: Position, limit: number): Promise<{ events: MusterEvent[]; cursor: Position }> {
   const w = where(c, 4);
-  const { rows } = await db.query<Record<string, unknown>>(
-    `SELECT id, at, kind, level, node, mac::text AS mac, message, data FROM events
-      WHERE id > $1 AND id <= $2 AND ${w.sql} ORDER BY id LIMIT $3`,
-    [cursor, top, limit, ...w.params],
+  const { rows } = await db.query<Record<string, unknown> & { horizon: string; xid: string | null }>(
+    `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+     SELECT h.xmin::text AS horizon, e.* FROM h LEFT JOIN LATERAL (
+       SELECT id, at, kind, level, node, mac::text AS mac, message, data, xid::text AS xid FROM events
+        WHERE (xid, id) > ($1::xid8, $2::bigint) AND xid < h.xmin AND ${w.sql}
+        ORDER BY xid, id LIMIT $3) e ON true`,
+    [String(cursor.xid), cursor.id, limit, ...w.params],
   );
-  const events = rows.map((r) => EventSchema.parse(r));
-  return { events, cursor: events.length === limit ? events.at(-1)!.id : top };
+  const found = rows.filter((r) => r.xid !== null);
+  const events = found.map((r) => EventSchema.parse(r));
+  if (events.length === limit) return { events, cursor: { xid: BigInt(found.at(-1)!.xid!), id: events.at(-1)!.id } };
+  return { events, cursor: later(cursor, { xid: BigInt(rows[0]!.horizon), id: 0 }) };
 }
 
 /** Rings every waiter when an event is inserted: one LISTEN per server, shared by all readers. */
@@ -164,7 +202,7 @@ class EventBell {
 }
 
 /** Reads until something matches, `waitMs` passes, or `gone()` says the reader left. */
-async function awaitBatch(db: Queryable, bell: EventBell, c: Compiled, cursor: number, limit: number, waitMs: number, gone: () => boolean): Promise<{ events: MusterEvent[]; cursor: number }> {
+async function awaitBatch(db: Queryable, bell: EventBell, c: Compiled, cursor: Position, limit: number, waitMs: number, gone: () => boolean): Promise<{ events: MusterEvent[]; cursor: Position }> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     const wake = bell.next(Math.max(0, Math.min(POLL_MS, deadline - Date.now())));
@@ -192,7 +230,8 @@ export async function eventsRoutes(app: FastifyInstance, { deps }: PluginOpts): 
       let left = false;
       reply.raw.once('close', () => (left = true));
       const cursor = await startCursor(db, q.after, q.since);
-      return awaitBatch(db, bell, compile(q), cursor, q.limit, q.wait * 1000, () => left);
+      const batch = await awaitBatch(db, bell, compile(q), cursor, q.limit, q.wait * 1000, () => left);
+      return { events: batch.events, cursor: token(batch.cursor) };
     },
   );
 
@@ -206,7 +245,7 @@ export async function eventsRoutes(app: FastifyInstance, { deps }: PluginOpts): 
       let gone = false;
       out.once('close', () => (gone = true));
       out.write('\n');
-      const pump = async (cursor: number): Promise<void> => {
+      const pump = async (cursor: Position): Promise<void> => {
         while (!gone && !bell.stopped) {
           const batch = await awaitBatch(db, bell, c, cursor, 1000, HEARTBEAT_MS, () => gone);
           cursor = batch.cursor;
@@ -227,7 +266,6 @@ export async function eventsRoutes(app: FastifyInstance, { deps }: PluginOpts): 
     { schema: { summary: 'Provisioning totals, unique nodes, render latency and the current rate', querystring: StatsQuery, response: { 200: StatsOut } } },
     async (req) => {
       const q = req.query as z.infer<typeof StatsQuery>;
-      const first = await startCursor(db, 0, q.since);
       const w = where(compile({ ...q, kind: [], level: 'debug' }), 4);
       const { rows } = await db.query<Record<string, number | null>>(
         `SELECT count(*) FILTER (WHERE kind = 'nodescript.request')::int AS requests,
@@ -238,10 +276,11 @@ export async function eventsRoutes(app: FastifyInstance, { deps }: PluginOpts): 
                 count(*) FILTER (WHERE kind = 'module.timeout')::int AS timeouts,
                 min(ms) AS min, avg(ms) AS avg, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99, max(ms) AS max,
                 count(*) FILTER (WHERE kind = 'nodescript.done' AND at > now() - make_interval(secs => $2))::int AS recent,
-                coalesce(max(id), $1) AS "lastId"
+                (SELECT coalesce(max(id), 0) FROM events) AS "lastId"
            FROM (SELECT id, at, kind, mac, CASE WHEN kind = 'nodescript.done' THEN (data->>'ms')::float8 END AS ms
-                   FROM events WHERE id > $1 AND kind = ANY($3::text[]) AND ${w.sql}) e`,
-        [first, q.window, PROVISION_KINDS, ...w.params],
+                   FROM events WHERE ($1::float8 IS NULL OR at > now() - make_interval(secs => $1::float8))
+                    AND kind = ANY($3::text[]) AND ${w.sql}) e`,
+        [q.since ?? null, q.window, PROVISION_KINDS, ...w.params],
       );
       const r = rows[0]!;
       const n = (v: number | null | undefined) => Number(v ?? 0);

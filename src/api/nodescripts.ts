@@ -7,6 +7,7 @@ import { MusterError } from '../errors.js';
 import { completeNodeTask } from '../queue/index.js';
 import { getNodeByMac, isValidNodeName, macNodeId, parseMac, tryParseMac } from '../nodes/index.js';
 import { errorScript, KEEPALIVE, withKeepalive } from '../nodescripts/framing.js';
+import { written } from '../nodescripts/delivery.js';
 import { recordReport } from '../nodescripts/report.js';
 import type { NodescriptService, ScriptReply } from '../nodescripts/service.js';
 import { isValidState } from '../nodescripts/tree.js';
@@ -70,7 +71,11 @@ export function nodescriptRoutes(opts: NodescriptRoutesOptions): (app: FastifyIn
     app.get('/nodescripts/:state', async (req, reply) => {
       const p = parseScriptRequest((req.params as { state: string }).state, req.query);
       if ('error' in p) return reply.code(400).type(SHELL).send(errorScript(p.error));
+      // Watched from the start: a client that half-closes or leaves while the script renders
+      // closes the response before anything is written.
+      const sent = written(reply.raw);
       const work = service.provide({ state: p.state, mac: p.mac, nodename: p.nodename, ip: req.ip, proto: 'http' });
+      void Promise.all([work, sent]).then(([r, ok]) => r.settle(ok));
       return sendScript(reply, work, keepaliveMs);
     });
 

@@ -75,7 +75,7 @@ export function command(product: string): Command {
     verb('monitor', 'Stream events as they happen: requests, provisions, module failures, jobs …', product, async (cli, _args, cmd) => {
       const o = cmd.opts<FilterOptions & { kind: string[]; level?: string; after?: string; count?: string }>();
       const count = countOption(o.count, Infinity);
-      if (o.after !== undefined && !/^\d+$/.test(o.after)) throw new MusterError('REQUEST_INVALID', `--after '${o.after}' is not an event id`);
+      if (o.after !== undefined && !/^\d+(\.\d+)?$/.test(o.after)) throw new MusterError('REQUEST_INVALID', `--after '${o.after}' is not an event id or a cursor`);
       // `monitor | head` closes our stdout: that is the end, not an error.
       process.stdout.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'EPIPE') process.exit(0);
@@ -86,19 +86,19 @@ export function command(product: string): Command {
       let after = o.after ?? (o.since === undefined ? 'now' : '0');
       let since = filters.since;
       for (let shown = 0; ; ) {
-        const r = await client.get<{ events: ApiEvent[]; cursor: number }>('/events', { ...filters, since, after, wait: String(LONG_POLL_S) });
+        const r = await client.get<{ events: ApiEvent[]; cursor: string }>('/events', { ...filters, since, after, wait: String(LONG_POLL_S) });
         for (const e of r.events) {
           cli.data(cli.g.json ? JSON.stringify(e) : eventLine(e));
           if (++shown >= count) return;
         }
         // --since picks the starting point only; from then on the cursor does.
-        after = String(r.cursor);
+        after = r.cursor;
         since = undefined;
       }
     })
       .option('--kind <kind>', 'event kind (job = job.*), or glob (*.failed); repeatable', collect, [])
       .option('--level <level>', 'lowest level shown: debug, info, warn, error')
-      .option('--after <id>', 'start after this event id (resume where an earlier monitor stopped)')
+      .option('--after <id>', 'start after this event id, or at a cursor an earlier read returned')
       .option('--count <n>', 'stop after N events')
       .addHelpText(
         'after',

@@ -27,7 +27,7 @@ export const EventSchema = z.object({
 });
 export type MusterEvent = z.infer<typeof EventSchema>;
 
-/** Channel NOTIFYed (payload = event id) by a trigger on every insert. */
+/** Channel NOTIFYed (no payload) by a trigger after every statement that adds events: a wake-up hint. */
 export const EVENTS_CHANNEL = 'muster_events';
 
 const KIND_MAX = 200;

@@ -1,6 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { arpLookup } from './arp.js';
+import { written } from './delivery.js';
 import { PeerLimit } from './peer-limit.js';
 import { BANNER, errorScript, KEEPALIVE, PROVISIOND_END, withKeepalive } from './framing.js';
 import type { NodescriptService } from './service.js';
@@ -145,12 +146,15 @@ export async function startProvisiondServer(opts: ProvisiondServerOptions): Prom
         case 'state': {
           const mac = req.mac ?? (await arpLookup(peer, opts.arpTable));
           if (mac === null) return refuse(`no NodeID for ${peer ?? 'this peer'} (not in the ARP table); send nodeid=<MAC>`);
+          const sent = written(socket);
           const reply = await withKeepalive(
             opts.service.provide({ state: req.state, mac, nodename: req.nodename, ip: peer, proto: '987' }),
             keepaliveMs,
             () => socket.write(KEEPALIVE),
           );
-          return finishWith(reply.script);
+          finishWith(reply.script);
+          reply.settle(await sent);
+          return;
         }
       }
     };

@@ -24,9 +24,15 @@ export interface NodescriptServiceOptions {
   defaults: NodeDefaults;
   /**
    * The one hook for shell text appended to a rendered script, e.g. the jig queue's node tasks
-   * on `ready`: `(node, state) => state === 'ready' ? takeNodeTasks(db, node.mac) : ''`.
+   * on `ready`: `(node, state) => state === 'ready' ? takeNodeTasks(db, node.mac) : { text: '' }`.
    */
-  appendForState?: (node: Node, state: string) => Promise<string>;
+  appendForState?: (node: Node, state: string) => Promise<Appendix>;
+}
+
+/** Text for the end of a script, and what to do once it is known whether the script was written. */
+export interface Appendix {
+  text: string;
+  settle?: (written: boolean) => Promise<void>;
 }
 
 export interface ScriptRequest {
@@ -47,6 +53,11 @@ export interface ScriptReply {
   reason?: string;
   node?: string;
   ms: number;
+  /**
+   * The transport calls this once the script was written to the node (true: every byte reached
+   * the OS) or could not be (false): node tasks in it count as handed only then.
+   */
+  settle(written: boolean): void;
 }
 
 /**
@@ -73,6 +84,7 @@ export class NodescriptService {
     const ms = (): number => Math.round((performance.now() - started) * 1000) / 1000;
     const deadline = Date.now() + DB_WAIT_MS;
     let node: Node | null = null;
+    let extra: Appendix = { text: '' };
     try {
       node = await this.contact(req, deadline);
       await this.event({ kind: 'nodescript.request', node: node.name, mac: req.mac, message: `${node.name} asks for ${req.state} over ${req.proto}`, data: { state: req.state, proto: req.proto, ip: plainAddress(req.ip) } }, deadline);
@@ -81,25 +93,33 @@ export class NodescriptService {
         await this.event({ kind: 'module.failed', level: 'warn', node: node.name, mac: req.mac, message: `module ${f.module} exited ${f.exitCode} for ${node.name} (${req.state}); its output was used`, data: { state: req.state, module: f.module, exitCode: f.exitCode } }, deadline);
       }
       const append = this.opts.appendForState;
-      const extra = append ? await retryTransient(deadline, () => append(node!, req.state)) : '';
-      const script = framed(extra === '' ? rendered.body : Buffer.concat([rendered.body, Buffer.from(extra.endsWith('\n') ? extra : extra + '\n')]));
+      if (append) extra = await retryTransient(deadline, () => append(node!, req.state));
+      const { text } = extra;
+      const script = framed(text === '' ? rendered.body : Buffer.concat([rendered.body, Buffer.from(text.endsWith('\n') ? text : text + '\n')]));
       const took = ms();
       await this.event({ kind: 'nodescript.done', node: node.name, mac: req.mac, message: `${node.name} provisioned ${req.state} in ${took.toFixed(1)} ms (${rendered.modules} modules)`, data: { state: req.state, proto: req.proto, ms: took, modules: rendered.modules, bytes: script.length } }, deadline);
-      return { ok: true, script, node: node.name, ms: took };
+      return { ok: true, script, node: node.name, ms: took, settle: (written) => this.settle(extra, written) };
     } catch (err) {
       if (isTransientDbError(err)) {
         // A shortage, not a fault of this request: the node asks again (no event: the database is what is short).
         const reason = `the master's database is busy or restarting (${(err as Error).message}); asking again shortly`;
         this.log.warn({ err, mac: req.mac, state: req.state }, 'nodescript deferred: database busy');
-        return { ok: false, script: retryScript(reason), code: 'DB_BUSY', reason, ms: ms(), ...(node ? { node: node.name } : {}) };
+        this.settle(extra, false);
+        return { ok: false, script: retryScript(reason), code: 'DB_BUSY', reason, ms: ms(), settle: () => undefined, ...(node ? { node: node.name } : {}) };
       }
       const code: ErrorCode = isMusterError(err) ? err.code : 'INTERNAL';
       const reason = isMusterError(err) ? err.message : 'internal error rendering the nodescript; see the master log';
       if (!isMusterError(err)) this.log.error({ err, mac: req.mac, state: req.state }, 'nodescript failed');
       const kind = code === 'MODULE_TIMEOUT' ? 'module.timeout' : 'nodescript.failed';
       await this.event({ kind, level: 'error', node: node?.name ?? null, mac: req.mac, message: `${node?.name ?? macNodeId(req.mac)} (${req.state}): ${reason}`, data: { state: req.state, proto: req.proto, code, ms: ms() } });
-      return { ok: false, script: errorScript(reason), code, reason, ms: ms(), ...(node ? { node: node.name } : {}) };
+      // A failure after the appendix was taken: the node never gets it.
+      this.settle(extra, false);
+      return { ok: false, script: errorScript(reason), code, reason, ms: ms(), settle: () => undefined, ...(node ? { node: node.name } : {}) };
     }
+  }
+
+  private settle(extra: Appendix, written: boolean): void {
+    extra.settle?.(written).catch((err: unknown) => this.log.error({ err, written }, 'could not record the delivery of a script'));
   }
 
   /** `log <msg>` from a node (Perceus's "Message from <host>"): to the log and the event stream. */

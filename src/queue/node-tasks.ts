@@ -7,23 +7,38 @@ import { SQL } from './sql.js';
 
 /**
  * The node side of `node` jobs, for the nodescripts engine:
- *  - takeNodeTasks(db, mac) → shell text to append to the node's `ready` nodescript. Each task
+ *  - takeNodeTasks(db, mac) → shell text to append to the node's `ready` nodescript, and its
+ *    settle(written): the tasks count as handed once the script carrying them was written, and
+ *    are offered again to the node's next request if it was not. Each task
  *    runs in its own `sh` with its output captured, then `muster_task_done <job id> <exit status>
  *    <output file>` prints the output and reports to $MUSTER_MASTER (set by muster's provisiond)
  *    with `POST /tasks/<id>?hwaddr=<mac>&exit=<status>` and the output's tail as body; without
  *    $MUSTER_MASTER (Perceus's client, `wget | sh`) it reports to opts.master, else prints
  *    `muster-task <id> exit <status>`.
- *    A module earlier in the script may define muster_task_done itself. Each task is handed out once.
+ *    A module earlier in the script may define muster_task_done itself. Each task is handed out
+ *    once, and offered to one script at a time.
  *  - completeNodeTask(db, jobId, exitStatus, {mac, output}) when the node reports: 0 succeeds the job.
  */
-export async function takeNodeTasks(db: Queryable, mac: string, opts: { master?: string | undefined } = {}): Promise<string> {
+export interface NodeTasks {
+  /** shell text for the end of the `ready` script; '' when the node has no task */
+  text: string;
+  /** whether the script with `text` was written to the node */
+  settle(written: boolean): Promise<void>;
+}
+
+export async function takeNodeTasks(db: Queryable, mac: string, opts: { master?: string | undefined } = {}): Promise<NodeTasks> {
   const node = tryParseMac(mac);
   if (node === null) throw new MusterError('MAC_INVALID', `'${mac}' is not a node MAC address`);
   const { rows } = await db.query<{ id: number; args: { run: string } }>(SQL.takeNodeTasks, [node]);
-  if (rows.length === 0) return '';
+  if (rows.length === 0) return { text: '', settle: async () => undefined };
+  const ids = rows.map((r) => r.id);
+  return { text: tasksScript(node, rows, opts.master), settle: async (written) => void (await db.query(SQL.settleNodeTasks, [node, ids, written])) };
+}
+
+function tasksScript(node: string, rows: { id: number; args: { run: string } }[], master: string | undefined): string {
   const parts = [`# muster: ${rows.length} task(s) for this node`];
   // Perceus's client and `wget | sh` set no MUSTER_MASTER: report to the master's node HTTP server.
-  if (opts.master && /^http:\/\/[A-Za-z0-9.:[\]-]+$/.test(opts.master)) parts.push(`: "\${MUSTER_MASTER:=${opts.master}}"`);
+  if (master && /^http:\/\/[A-Za-z0-9.:[\]-]+$/.test(master)) parts.push(`: "\${MUSTER_MASTER:=${master}}"`);
   parts.push(reporter(node));
   for (const { id, args } of rows) {
     const end = heredocEnd(id, args.run);

@@ -10,4 +10,5 @@ function load(name: string): string {
 export const SQL = {
   renew: load('renew'),
   takeNodeTasks: load('take-node-tasks'),
+  settleNodeTasks: load('settle-node-tasks'),
 } as const;

@@ -40,36 +40,36 @@ function check(spec: NewJob): Checked {
 }
 
 /**
- * Queues jobs in one transaction: all or none. With `chain`, each node's jobs form one chain in
- * the given order (a failed step cancels the node's later steps).
+ * Queues jobs in one statement: all or none. With `chain`, each node's jobs form one chain in the
+ * given order (a failed step cancels the node's later steps). muster_add_jobs (000006) keeps each
+ * node's FIFO and single head against concurrent enqueuers without a lock per node.
  */
 export async function addJobs(db: Db, specs: NewJob[], opts: { chain?: boolean } = {}): Promise<JobRef[]> {
   const checked = specs.map(check);
+  if (checked.length === 0) return [];
+  const macs = [...new Set(checked.map((c) => c.node))];
+  const { rows: found } = await db.query<{ mac: string }>(`SELECT mac::text AS mac FROM nodes WHERE mac = ANY($1::macaddr[])`, [macs]);
+  const known = new Set(found.map((r) => r.mac));
+  const missing = macs.filter((m) => !known.has(m));
+  if (missing.length > 0) throw new MusterError('NODE_NOT_FOUND', `no node with MAC ${missing.join(', ')}`);
+  const chains = opts.chain ? await chainPositions(db, checked.map((c) => c.node), macs) : null;
   try {
-    return await db.tx(async (q) => {
-      const macs = [...new Set(checked.map((c) => c.node))];
-      const { rows } = await q.query<{ mac: string }>(`SELECT mac::text AS mac FROM nodes WHERE mac = ANY($1::macaddr[])`, [macs]);
-      const known = new Set(rows.map((r) => r.mac));
-      const missing = macs.filter((m) => !known.has(m));
-      if (missing.length > 0) throw new MusterError('NODE_NOT_FOUND', `no node with MAC ${missing.join(', ')}`);
-      const chains = new Map<string, { id: number; pos: number }>();
-      const refs: JobRef[] = [];
-      for (const c of checked) {
-        let chain: { id: number; pos: number } | undefined;
-        if (opts.chain) {
-          chain = chains.get(c.node);
-          if (chain) chain.pos += 1;
-          else chains.set(c.node, (chain = { id: await nextChainId(q), pos: 0 }));
-        }
-        const r = await q.query<{ job_id: number; created: boolean }>(
-          `SELECT job_id, created FROM muster_add_job($1::macaddr, $2, $3::jsonb, $4, $5, $6, $7, $8, $9)`,
-          [c.node, c.jig, JSON.stringify(c.args), c.maxAttempts, c.timeoutSeconds, c.runAfter, chain?.id ?? null, chain?.pos ?? null, c.key],
-        );
-        const row = r.rows[0]!;
-        refs.push({ id: row.job_id, node: c.node, created: row.created });
-      }
-      return refs;
-    });
+    const { rows } = await db.query<{ job_id: number; created: boolean }>(
+      `SELECT job_id, created FROM muster_add_jobs($1::macaddr[], $2::text[], $3::jsonb[], $4::int[], $5::int[],
+              $6::timestamptz[], $7::bigint[], $8::int[], $9::text[])`,
+      [
+        checked.map((c) => c.node),
+        checked.map((c) => c.jig),
+        checked.map((c) => JSON.stringify(c.args)),
+        checked.map((c) => c.maxAttempts),
+        checked.map((c) => c.timeoutSeconds),
+        checked.map((c) => c.runAfter?.toISOString() ?? null),
+        chains?.ids ?? checked.map(() => null),
+        chains?.positions ?? checked.map(() => null),
+        checked.map((c) => c.key),
+      ],
+    );
+    return rows.map((r, i) => ({ id: Number(r.job_id), node: checked[i]!.node, created: r.created }));
   } catch (err) {
     // A node deleted between the check and the insert.
     if (sqlState(err) === FOREIGN_KEY_VIOLATION) throw new MusterError('NODE_NOT_FOUND', 'a node of this job was deleted meanwhile', { cause: err });
@@ -77,9 +77,18 @@ export async function addJobs(db: Db, specs: NewJob[], opts: { chain?: boolean }
   }
 }
 
-async function nextChainId(q: Queryable): Promise<number> {
-  const { rows } = await q.query<{ id: number }>(`SELECT nextval('job_chain_seq') AS id`);
-  return rows[0]!.id;
+/** One chain per node: its id, and each job's position in its node's chain. */
+async function chainPositions(db: Queryable, nodes: string[], distinct: string[]): Promise<{ ids: number[]; positions: number[] }> {
+  const { rows } = await db.query<{ id: number }>(`SELECT nextval('job_chain_seq') AS id FROM generate_series(1, $1)`, [distinct.length]);
+  const chainOf = new Map(distinct.map((m, i) => [m, { id: Number(rows[i]!.id), next: 0 }]));
+  const ids: number[] = [];
+  const positions: number[] = [];
+  for (const node of nodes) {
+    const chain = chainOf.get(node)!;
+    ids.push(chain.id);
+    positions.push(chain.next++);
+  }
+  return { ids, positions };
 }
 
 const JOB_COLUMNS = `j.id, j.node::text AS node, n.name AS "nodeName", j.jig, j.args, j.state, j.attempts,

@@ -52,8 +52,8 @@ describe('nodescripts acceptance through the real daemon', { skip: await missing
     await writeFile(module, ENV_MODULE);
     await chmod(module, 0o755);
     const res = await fetch(`${d.info.api}/api/v1/events?after=now`, { headers: { authorization: `Bearer ${d.token}` } });
-    const { cursor } = (await res.json()) as { cursor: number };
-    monitor = execa(MUSTER_BIN, ['monitor', '--kind', 'nodescript', '--after', String(cursor)], { env: d.env, reject: false });
+    const { cursor } = (await res.json()) as { cursor: string };
+    monitor = execa(MUSTER_BIN, ['monitor', '--kind', 'nodescript', '--after', cursor], { env: d.env, reject: false });
     createInterface({ input: monitor.stdout! }).on('line', (l) => lines.push(l));
   });
   after(async () => {

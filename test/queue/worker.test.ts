@@ -127,9 +127,14 @@ await describeEachBackend('queue workers and jigs', (kind) => {
     await start();
     const [ref, after] = await addJobs(t.db, [{ node: macs[0]!, jig: 'node', args: { run: 'echo hi; exit 3' } }, { node: macs[0]!, jig: 'noop' }]);
     await until('the task to wait for the node', () => getJob(t.db, ref!.id), (j) => j.lockedBy === 'node');
-    const text = await takeNodeTasks(t.db, macs[0]!);
-    assert.equal(await takeNodeTasks(t.db, macs[0]!), '', 'handed out once');
-    const out = execFileSync('sh', ['-c', text], { encoding: 'utf8' });
+    const lost = await takeNodeTasks(t.db, macs[0]!);
+    assert.equal((await takeNodeTasks(t.db, macs[0]!)).text, '', 'offered to one script at a time');
+    await lost.settle(false);
+    const tasks = await takeNodeTasks(t.db, macs[0]!);
+    assert.equal(tasks.text.replace(/MUSTER_TASK_\w+/g, ''), lost.text.replace(/MUSTER_TASK_\w+/g, ''), 'a script that was not written offers its tasks again');
+    await tasks.settle(true);
+    assert.equal((await takeNodeTasks(t.db, macs[0]!)).text, '', 'handed out once');
+    const out = execFileSync('sh', ['-c', tasks.text], { encoding: 'utf8' });
     assert.equal(out, `hi\nmuster-task ${ref!.id} exit 3\n`);
     assert.equal((await getJob(t.db, after!.id)).state, 'queued', 'the node runs one task at a time');
     assert.equal(await completeNodeTask(t.db, ref!.id, 3), 'failed');
@@ -164,9 +169,9 @@ await describeEachBackend('queue workers and jigs', (kind) => {
     const [ref] = await addJobs(t.db, [{ node: macs[1]!, jig: 'node', args: { run: 'true' }, timeoutSeconds: 1, maxAttempts: 2 }]);
     const task = new RegExp(`muster_task_done ${ref!.id} `);
     await until('attempt 1 to wait for the node', () => getJob(t.db, ref!.id), (j) => j.lockedBy === 'node' && j.attempts === 1);
-    assert.match(await takeNodeTasks(t.db, macs[1]!), task);
+    assert.match((await takeNodeTasks(t.db, macs[1]!)).text, task);
     await until('attempt 2 to wait for the node', () => getJob(t.db, ref!.id), (j) => j.lockedBy === 'node' && j.attempts === 2);
-    assert.match(await takeNodeTasks(t.db, macs[1]!), task, 'the second attempt reaches the node');
+    assert.match((await takeNodeTasks(t.db, macs[1]!)).text, task, 'the second attempt reaches the node');
     assert.equal(await completeNodeTask(t.db, ref!.id, 0), 'succeeded');
   });
 

@@ -1,11 +1,10 @@
--- Hands a node the tasks it must run (each at most once). $1 node mac.
-WITH handed AS (
-  UPDATE jobs SET handed_at = now()
+-- Offers a node the tasks it must run. $1 node mac. A task is offered to one script at a time; it
+-- counts as handed only once that script was written (settle-node-tasks.sql). An offer whose
+-- settling never came (the daemon died while writing) lapses after two minutes.
+WITH offered AS (
+  UPDATE jobs SET offered_until = now() + interval '2 minutes'
    WHERE node = $1::macaddr AND state = 'running' AND locked_by = 'node' AND handed_at IS NULL
-  RETURNING id, node, jig, args, attempts, chain_id, state, error
-), ev AS (
-  INSERT INTO events (kind, level, node, mac, message, data)
-  SELECT 'job.handed', 'info', n.name, h.node, format('job %s handed to the node', h.id), jsonb_build_object('job', h.id)
-    FROM handed h JOIN nodes n ON n.mac = h.node
+     AND (offered_until IS NULL OR offered_until < now())
+  RETURNING id, args
 )
-SELECT id, args FROM handed ORDER BY id
+SELECT id, args FROM offered ORDER BY id
