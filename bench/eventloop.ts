@@ -28,7 +28,7 @@ const PROBE = `
 const url = process.argv[1]; let worst = 0, n = 0, on = false;
 setInterval(async () => { if (!on) return; const t = performance.now();
   try { await (await fetch(url)).text(); } catch {} worst = Math.max(worst, performance.now() - t); n++; }, 50);
-require('readline').createInterface({ input: process.stdin }).on('line', (l) => {
+require('readline').createInterface({ input: process.stdin }).on('close', () => process.exit(0)).on('line', (l) => {
   if (l === 'start') { worst = 0; n = 0; on = true; console.log('ok'); }
   else { on = false; console.log(JSON.stringify({ worst, n })); }
 });`;
