@@ -1,69 +1,153 @@
-import { PGlite } from '@electric-sql/pglite';
+import { extname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Db, Queryable, QueryResult } from './db.js';
 import { acquireLock, type Lock } from './lock.js';
+import type { WorkerOp, WorkerReply } from './pglite-protocol.js';
 
 /**
- * Embedded Postgres (WASM) in this process. PGlite has a single session: transactions serialize
- * every other query, SKIP LOCKED never skips, and NOTIFY is delivered in-process only.
- * Two processes on one data dir corrupt it silently, so we hold an exclusive lock file.
- * PGlite never fsyncs: data survives a daemon crash, not a power cut.
+ * Embedded Postgres (WASM), run in a worker thread of this process (pglite-worker.ts) so that a
+ * heavy statement never stalls the event loop. PGlite has a single session: a transaction holds
+ * it from BEGIN to COMMIT and every other query waits behind it; SKIP LOCKED never skips; NOTIFY
+ * is delivered in-process only. Two processes on one data dir corrupt it silently, so this
+ * process holds an exclusive lock on it. PGlite never fsyncs: data survives a daemon crash, not
+ * a power cut.
  */
 export async function openPglite(dataDir: string | null): Promise<Db> {
-  let lock: Lock | null = null;
-  if (dataDir) lock = await acquireLock(dataDir);
-  let pg: PGlite;
+  const lock = dataDir ? await acquireLock(dataDir) : null;
+  const db = new PgliteDb(startWorker(dataDir), lock);
   try {
-    pg = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+    await db.call({ op: 'open' });
   } catch (err) {
-    await lock?.release();
+    await db.close().catch(() => undefined);
     throw err;
   }
-  return new PgliteDb(pg, lock);
+  return db;
 }
+
+/** The worker beside this module: pglite-worker.js in dist/; from source (tests, benches) the .ts through tsx. */
+function startWorker(dataDir: string | null): Worker {
+  const url = new URL(`./pglite-worker${extname(new URL(import.meta.url).pathname)}`, import.meta.url);
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: { dataDir } });
+  // Node 20 does not carry tsx's loader hooks into worker threads: register them there first.
+  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
+  return new Worker(boot, { eval: true, workerData: { dataDir } });
+}
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
-  constructor(
-    private readonly pg: PGlite,
-    private readonly lock: Lock | null,
-  ) {}
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Map<string, Set<(payload: string) => void>>();
+  /** Settles when the open transaction ends; queries outside it wait for that. */
+  private txDone: Promise<void> | null = null;
+  private dead: Error | null = null;
+  private closing: Promise<void> | null = null;
 
+  constructor(
+    private readonly worker: Worker,
+    private readonly lock: Lock | null,
+  ) {
+    worker.on('message', (m: WorkerReply) => this.onMessage(m));
+    worker.on('error', (err) => this.fail(new Error(`the embedded database thread failed: ${err.message}`, { cause: err })));
+    worker.on('exit', (code) => this.fail(new Error(`the embedded database thread exited (code ${code})`)));
+  }
+
+  /**
+   * Sends one request. The postMessage happens synchronously in this call, so requests reach
+   * the worker in call order — what keeps a transaction's statements together.
+   */
+  call(op: WorkerOp): Promise<unknown> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...op, id });
+    });
+  }
+
+  private onMessage(m: WorkerReply): void {
+    if ('notify' in m) {
+      for (const cb of this.listeners.get(m.notify) ?? []) cb(m.payload);
+      return;
+    }
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (m.ok) p.resolve(m.result);
+    else p.reject(Object.assign(new Error(String(m.error.message)), m.error));
+  }
+
+  private fail(err: Error): void {
+    this.dead ??= err;
+    for (const p of this.pending.values()) p.reject(this.dead);
+    this.pending.clear();
+  }
+
+  // Each wait for the open transaction is followed synchronously (no await in between) by the
+  // send, or by taking the session: otherwise a statement could slip in after another BEGIN.
   async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
-    const r = await this.pg.query<T>(sql, params);
-    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    while (this.txDone) await this.txDone;
+    return (await this.call({ op: 'query', sql, params })) as QueryResult<T>;
   }
 
   async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    return this.pg.transaction(async (t) =>
-      fn({
-        async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
-          const r = await t.query<R>(sql, params);
-          return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
-        },
-      }),
-    );
+    while (this.txDone) await this.txDone;
+    let end!: () => void;
+    this.txDone = new Promise((r) => (end = r));
+    const inTx: Queryable = {
+      query: async <R>(sql: string, params: unknown[] = []) => (await this.call({ op: 'query', sql, params })) as QueryResult<R>,
+    };
+    try {
+      await inTx.query('BEGIN');
+      let result: T;
+      try {
+        result = await fn(inTx);
+      } catch (err) {
+        await inTx.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      await inTx.query('COMMIT');
+      return result;
+    } finally {
+      this.txDone = null;
+      end();
+    }
   }
 
   async listen(channel: string, cb: (payload: string) => void): Promise<() => Promise<void>> {
-    const unlisten = await this.pg.listen(channel, cb);
-    return async () => unlisten();
+    let set = this.listeners.get(channel);
+    if (!set) {
+      this.listeners.set(channel, (set = new Set()));
+      // Not inside someone's transaction: a rolled-back LISTEN would be lost.
+      while (this.txDone) await this.txDone;
+      await this.call({ op: 'listen', channel });
+    }
+    set.add(cb);
+    return async () => {
+      set.delete(cb);
+      if (set.size === 0 && this.listeners.get(channel) === set) {
+        this.listeners.delete(channel);
+        await this.call({ op: 'unlisten', channel }).catch(() => undefined);
+      }
+    };
   }
 
   async exec(sql: string): Promise<void> {
-    try {
-      await this.pg.exec(sql);
-    } catch (err) {
-      // A failed multi-statement block can leave PGlite's session inside an aborted transaction.
-      await this.pg.exec('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
+    while (this.txDone) await this.txDone;
+    await this.call({ op: 'exec', sql });
   }
 
-  async close(): Promise<void> {
-    try {
-      await this.pg.close();
-    } finally {
-      await this.lock?.release();
-    }
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        if (!this.dead) await this.call({ op: 'close' });
+      } finally {
+        await this.worker.terminate();
+        await this.lock?.release();
+      }
+    })();
+    return this.closing;
   }
 }

@@ -1,0 +1,87 @@
+/**
+ * Event-loop lag of a daemon on the embedded database during heavy admin requests: add 100,000
+ * nodes in one request, list them all, queue a job on each. Two views of the same stall:
+ *  - inside the daemon, perf_hooks.monitorEventLoopDelay (max / p99 per request);
+ *  - what a node sees: another process fetches GET /provisiond (a tiny node HTTP request) every
+ *    50 ms during the request and keeps the slowest answer.
+ *   npm run bench -- eventloop        (BENCH_NODES=20000 for a quicker run; BENCH_JOB_NODES=N
+ *                                      to queue on more than the first 1,000 nodes)
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { startDaemon } from '../src/daemon.js';
+import { silentLogger } from '../src/log.js';
+
+const N = Number(process.env.BENCH_NODES ?? 100_000);
+// Queueing is per node today (issue 8 defect 7 rewrites it set-based): 2,000 nodes already take ~40 s.
+const JOB_NODES = Math.min(N, Number(process.env.BENCH_JOB_NODES ?? 1000));
+
+const mac = (i: number) =>
+  ['02', '4c', (i >>> 24) & 0xff, (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff].map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0'))).join(':');
+
+// The probe: a separate process, so its own timing is not stalled with the daemon's.
+const PROBE = `
+const url = process.argv[1]; let worst = 0, n = 0, on = false;
+setInterval(async () => { if (!on) return; const t = performance.now();
+  try { await (await fetch(url)).text(); } catch {} worst = Math.max(worst, performance.now() - t); n++; }, 50);
+require('readline').createInterface({ input: process.stdin }).on('close', () => process.exit(0)).on('line', (l) => {
+  if (l === 'start') { worst = 0; n = 0; on = true; console.log('ok'); }
+  else { on = false; console.log(JSON.stringify({ worst, n })); }
+});`;
+
+const statedir = await mkdtemp(join(tmpdir(), 'muster-bench-el-'));
+const d = await startDaemon({
+  env: {},
+  log: silentLogger(),
+  overrides: { statedir, 'api port': '0', 'http port': '0', 'provisiond port': '0', 'tftp enabled': 'no', 'dhcp mode': 'off' },
+});
+const probe = execa('node', ['-e', PROBE, `${d.httpUrl}/provisiond`], { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' });
+const answers = createInterface({ input: probe.stdout! })[Symbol.asyncIterator]();
+const ask = async (line: string): Promise<string> => {
+  probe.stdin!.write(`${line}\n`);
+  return (await answers.next()).value as string;
+};
+const headers = { authorization: `Bearer ${d.token}`, 'content-type': 'application/json' };
+const h = monitorEventLoopDelay({ resolution: 10 });
+h.enable();
+
+async function measure(label: string, request: () => Promise<Response>): Promise<void> {
+  await ask('start');
+  h.reset();
+  const t = performance.now();
+  const res = await request();
+  const body = await res.arrayBuffer();
+  const s = (performance.now() - t) / 1000;
+  const lagMax = h.max / 1e6;
+  const lagP99 = h.percentile(99) / 1e6;
+  const seen = JSON.parse(await ask('stop')) as { worst: number; n: number };
+  if (!res.ok) throw new Error(`${label}: HTTP ${res.status}: ${Buffer.from(body).toString().slice(0, 300)}`);
+  process.stdout.write(
+    `  ${label.padEnd(28)} ${s.toFixed(2).padStart(7)} s   loop lag max ${lagMax.toFixed(0).padStart(6)} ms  p99 ${lagP99.toFixed(0).padStart(6)} ms   ` +
+      `/provisiond worst ${seen.worst.toFixed(0).padStart(6)} ms (${seen.n} probes)   ${(body.byteLength / 1e6).toFixed(1)} MB\n`,
+  );
+}
+
+process.stdout.write(`embedded database (PGlite), ${N} nodes\n`);
+let failed: unknown = null;
+try {
+  const add = JSON.stringify({ nodes: Array.from({ length: N }, (_, i) => ({ mac: mac(i) })) });
+  await measure(`add ${N} nodes`, () => fetch(`${d.apiUrl}/api/v1/nodes`, { method: 'POST', headers, body: add }));
+  await measure(`list ${N} nodes`, () => fetch(`${d.apiUrl}/api/v1/nodes`, { headers }));
+  const run = JSON.stringify({ select: { patterns: [`n[0000-${String(JOB_NODES - 1).padStart(4, '0')}]`] }, steps: [{ jig: 'noop' }] });
+  await measure(`queue a job on ${JOB_NODES} nodes`, () => fetch(`${d.apiUrl}/api/v1/jobs`, { method: 'POST', headers, body: run }));
+} catch (err) {
+  failed = err;
+} finally {
+  probe.stdin!.end();
+  await probe;
+  // Queued jobs get a grace period at close; the figures are printed, so do not wait for it.
+  await Promise.race([d.close(), new Promise((r) => setTimeout(r, 15_000))]);
+  await rm(statedir, { recursive: true, force: true });
+  if (failed) console.error(failed);
+  process.exit(failed ? 1 : 0);
+}

@@ -1,0 +1,71 @@
+/**
+ * The embedded database's own thread: it owns the PGlite instance, so a heavy statement (100,000
+ * rows) runs here and the daemon's event loop keeps serving DHCP, TFTP and node HTTP. Requests
+ * are executed strictly one after another in arrival order — PGlite has one session, and the
+ * main thread relies on that order to keep a transaction's statements together.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+import type { WorkerReply, WorkerRequest } from './pglite-protocol.js';
+
+const port = parentPort!;
+const dataDir = (workerData as { dataDir: string | null }).dataDir;
+const opening = dataDir ? PGlite.create(dataDir) : PGlite.create();
+const unlisten = new Map<string, () => Promise<void>>();
+let tail: Promise<void> = Promise.resolve();
+
+port.on('message', (req: WorkerRequest) => {
+  tail = tail.then(() => serve(req));
+});
+
+async function serve(req: WorkerRequest): Promise<void> {
+  let reply: WorkerReply;
+  try {
+    const pg = await opening;
+    reply = { id: req.id, ok: true, result: await run(pg, req) };
+  } catch (err) {
+    reply = { id: req.id, ok: false, error: errorFields(err) };
+  }
+  port.postMessage(reply);
+}
+
+async function run(pg: PGlite, req: WorkerRequest): Promise<unknown> {
+  switch (req.op) {
+    case 'open':
+      return null;
+    case 'query': {
+      const r = await pg.query(req.sql, req.params);
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    }
+    case 'exec':
+      try {
+        await pg.exec(req.sql);
+      } catch (err) {
+        // A failed multi-statement block can leave the session inside an aborted transaction.
+        await pg.exec('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      return null;
+    case 'listen':
+      if (!unlisten.has(req.channel)) {
+        unlisten.set(req.channel, await pg.listen(req.channel, (payload) => port.postMessage({ notify: req.channel, payload } satisfies WorkerReply)));
+      }
+      return null;
+    case 'unlisten':
+      await unlisten.get(req.channel)?.();
+      unlisten.delete(req.channel);
+      return null;
+    case 'close':
+      await pg.close();
+      return null;
+  }
+}
+
+/** The error as plain fields that survive postMessage: message, SQLSTATE code, detail, constraint… */
+function errorFields(err: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = { message: err instanceof Error ? err.message : String(err) };
+  if (err && typeof err === 'object') {
+    for (const [k, v] of Object.entries(err)) if (typeof v === 'string' || typeof v === 'number') out[k] = v;
+  }
+  return out;
+}
