@@ -13,7 +13,7 @@ import { nodescriptRoutes } from '../../src/api/nodescripts.js';
 import { silentLogger } from '../../src/log.js';
 import { addNode } from '../../src/nodes/index.js';
 import { startProvisiondServer, type ProvisiondServer } from '../../src/nodescripts/provisiond-server.js';
-import { addJobs, takeNodeTasks } from '../../src/queue/index.js';
+import { addJobs, completeNodeTask, takeNodeTasks } from '../../src/queue/index.js';
 import { claimJob, finishJob, setSlots } from '../../src/queue/lifecycle.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { until } from '../queue/fixture.js';
@@ -117,7 +117,7 @@ await describeEachBackend('node task delivery', (kind) => {
     );
     assert.deepEqual(await handed(id), { handed: false, events: 0 });
     await fetchesTask(id, async () => (await fetch(`http://127.0.0.1:${port}/nodescripts/ready?hwaddr=${MAC}`)).text());
-    await f.db.query(`SELECT muster_finish_job($1, 'node', 'succeeded', NULL, NULL, NULL, NULL)`, [id]);
+    assert.equal(await completeNodeTask(f.db, id, 0), 'succeeded');
   });
 
   it('987: a client that resets before reading gets nothing and the task stays pending', async () => {
