@@ -11,6 +11,11 @@
 --     node on, with the exit status the group recorded if it ran to its end.
 
 ALTER TABLE jobs ADD COLUMN claim bigint, ADD COLUMN pgid integer, ADD COLUMN pgid_start bigint;
+
+-- A node task is offered to one script at a time (src/queue/sql/take-node-tasks.sql) and counts
+-- as handed (handed_at) only once that script was written; until then this holds other requests
+-- off, and it lapses if the daemon died before it knew. A new attempt starts with neither.
+ALTER TABLE jobs ADD COLUMN offered_until timestamptz;
 ALTER TYPE muster_claimed_job ADD ATTRIBUTE claim bigint;
 
 CREATE TABLE job_owners (
@@ -130,7 +135,7 @@ BEGIN
   PERFORM muster_lock_node(p_node);
   IF p_outcome = 'async' THEN
     -- The node's next ready script hands it out (once per attempt).
-    UPDATE jobs j SET locked_by = 'node', lease_until = j.deadline, slot = NULL, handed_at = NULL, log = coalesce(p_log, j.log)
+    UPDATE jobs j SET locked_by = 'node', lease_until = j.deadline, slot = NULL, handed_at = NULL, offered_until = NULL, log = coalesce(p_log, j.log)
      WHERE j.id = p_id AND j.node = p_node AND j.slot IS NOT DISTINCT FROM p_slot AND j.state = 'running'
        AND j.locked_by = p_owner AND j.claim = p_claim
     RETURNING j.* INTO v_job;

@@ -116,11 +116,6 @@ BEGIN
 END $$;
 CREATE TRIGGER events_notify AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION muster_events_notify();
 
--- A node task is offered to one script at a time (src/queue/sql/take-node-tasks.sql) and counts
--- as handed (handed_at) only once that script was written; until then this holds other requests
--- off, and it lapses if the daemon died before it knew.
-ALTER TABLE jobs ADD COLUMN offered_until timestamptz;
-
 -- The transaction that inserted each event: readers go in (xid, id) order up to the horizon of
 -- their snapshot, so a cursor never passes an event whose transaction commits later (see
 -- src/api/events.ts). A column default: no extra statement per event, and the xid is the one the
