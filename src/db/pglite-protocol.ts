@@ -9,7 +9,14 @@ export type WorkerOp =
 
 export type WorkerRequest = WorkerOp & { id: number };
 
+/**
+ * A big result comes as pages of ROWS_PER_MESSAGE rows, then the reply: each message is
+ * deserialized in its own event-loop turn of the daemon, so 100,000 rows never block it at once.
+ */
+export const ROWS_PER_MESSAGE = 2000;
+
 export type WorkerReply =
+  | { id: number; page: unknown[] }
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: Record<string, unknown> }
   | { notify: string; payload: string };

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import type { WorkerReply, WorkerRequest } from './pglite-protocol.js';
+import { ROWS_PER_MESSAGE, type WorkerReply, type WorkerRequest } from './pglite-protocol.js';
 
 const port = parentPort!;
 const dataDir = (workerData as { dataDir: string | null }).dataDir;
@@ -35,7 +35,13 @@ async function run(pg: PGlite, req: WorkerRequest): Promise<unknown> {
       return null;
     case 'query': {
       const r = await pg.query(req.sql, req.params);
-      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+      // All pages but the last go ahead of the reply; the main thread concatenates them in order.
+      let last = 0;
+      for (let i = ROWS_PER_MESSAGE; i < r.rows.length; i += ROWS_PER_MESSAGE) {
+        port.postMessage({ id: req.id, page: r.rows.slice(last, i) } satisfies WorkerReply);
+        last = i;
+      }
+      return { rows: r.rows.slice(last), rowCount: r.affectedRows ?? r.rows.length };
     }
     case 'exec':
       try {

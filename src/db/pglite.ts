@@ -33,7 +33,12 @@ function startWorker(dataDir: string | null): Worker {
   return new Worker(boot, { eval: true, workerData: { dataDir } });
 }
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+/** The reply's rows after the pages that came before it. */
+function withPages(r: QueryResult<unknown>, pages: unknown[][]): QueryResult<unknown> {
+  return { ...r, rows: pages.flat().concat(r.rows) };
+}
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; pages: unknown[][] };
 
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
@@ -62,7 +67,7 @@ class PgliteDb implements Db {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, pages: [] });
       this.worker.postMessage({ ...op, id });
     });
   }
@@ -74,8 +79,12 @@ class PgliteDb implements Db {
     }
     const p = this.pending.get(m.id);
     if (!p) return;
+    if ('page' in m) {
+      p.pages.push(m.page);
+      return;
+    }
     this.pending.delete(m.id);
-    if (m.ok) p.resolve(m.result);
+    if (m.ok) p.resolve(p.pages.length === 0 ? m.result : withPages(m.result as QueryResult<unknown>, p.pages));
     else p.reject(Object.assign(new Error(String(m.error.message)), m.error));
   }
 
