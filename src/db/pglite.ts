@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Db, Queryable, QueryResult } from './db.js';
 import { acquireLock, type Lock } from './lock.js';
-import type { WorkerOp, WorkerReply } from './pglite-protocol.js';
+import type { PageAck, WorkerOp, WorkerReply } from './pglite-protocol.js';
 
 /**
  * Embedded Postgres (WASM), run in a worker thread of this process (pglite-worker.ts) so that a
@@ -33,12 +33,8 @@ function startWorker(dataDir: string | null): Worker {
   return new Worker(boot, { eval: true, workerData: { dataDir } });
 }
 
-/** The reply's rows after the pages that came before it. */
-function withPages(r: QueryResult<unknown>, pages: unknown[][]): QueryResult<unknown> {
-  return { ...r, rows: pages.flat().concat(r.rows) };
-}
-
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; pages: unknown[][] };
+/** A request in flight; `rows` gathers the pages of a big result as they come. */
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; rows: unknown[] };
 
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
@@ -67,7 +63,7 @@ class PgliteDb implements Db {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, pages: [] });
+      this.pending.set(id, { resolve, reject, rows: [] });
       this.worker.postMessage({ ...op, id });
     });
   }
@@ -80,11 +76,16 @@ class PgliteDb implements Db {
     const p = this.pending.get(m.id);
     if (!p) return;
     if ('page' in m) {
-      p.pages.push(m.page);
+      for (const row of m.page) p.rows.push(row);
+      this.worker.postMessage({ ack: m.id } satisfies PageAck);
       return;
     }
     this.pending.delete(m.id);
-    if (m.ok) p.resolve(p.pages.length === 0 ? m.result : withPages(m.result as QueryResult<unknown>, p.pages));
+    if (m.ok && p.rows.length > 0) {
+      const r = m.result as QueryResult<unknown>;
+      for (const row of r.rows) p.rows.push(row);
+      p.resolve({ ...r, rows: p.rows });
+    } else if (m.ok) p.resolve(m.result);
     else p.reject(Object.assign(new Error(String(m.error.message)), m.error));
   }
 

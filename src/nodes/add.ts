@@ -21,7 +21,7 @@ const NAMING_LOCK = 0x6e616d65;
  * template (gaps refilled, as Perceus). Never a duplicate MAC or name, even with concurrent adds.
  */
 export async function addNodes(db: Db, input: NewNode[], defaults: NodeDefaults): Promise<Node[]> {
-  const items = input.map((n) => ({ mac: parseMac(n.mac), name: n.name === undefined ? undefined : checkNodeName(n.name) }));
+  const items = await mapChunked(input, (n) => ({ mac: parseMac(n.mac), name: n.name === undefined ? undefined : checkNodeName(n.name) }));
   const seenMac = new Map<string, number>();
   const seenName = new Set<string>();
   for (const it of items) {
