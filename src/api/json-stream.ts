@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { CHUNK } from '../async/chunked.js';
+import { CHUNK } from '../async/index.js';
 
 /**
  * Sends `data` as the JSON the route's zod serializer would write (useZod: parsed by the schema,

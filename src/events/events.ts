@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { mapChunked } from '../async/chunked.js';
+import { mapChunked } from '../async/index.js';
 import type { Queryable } from '../db/index.js';
 import { storable } from '../text.js';
 

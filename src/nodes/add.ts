@@ -2,7 +2,7 @@ import type { Db, Queryable } from '../db/index.js';
 import { sqlState, UNIQUE_VIOLATION } from '../db/index.js';
 import { MusterError } from '../errors.js';
 import { addEvents } from '../events/index.js';
-import { mapChunked, sortChunked } from '../async/chunked.js';
+import { mapChunked, sortChunked } from '../async/index.js';
 import { parseMac, macNodeId } from './mac.js';
 import { checkNodeName, formatName, nameNumber, namesExhausted, parseTemplate } from './names.js';
 import { NODE_COLUMNS, toNode } from './row.js';

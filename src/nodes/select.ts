@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/index.js';
 import { expandAll, globToRegExp, isGlob, naturalCompare } from '../hostlist/index.js';
-import { mapChunked, sortChunked } from '../async/chunked.js';
+import { mapChunked, sortChunked } from '../async/index.js';
 import { parseMac } from './mac.js';
 import { NODE_COLUMNS, toNode } from './row.js';
 import type { Node } from './types.js';

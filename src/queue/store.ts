@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../db/index.js';
 import { sqlState } from '../db/index.js';
-import { mapChunked } from '../async/chunked.js';
+import { mapChunked } from '../async/index.js';
 import { MusterError } from '../errors.js';
 import { tryParseMac } from '../nodes/mac.js';
 import { getJig, parseJigArgs } from './jigs/registry.js';
