@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { addJobs, cancelJob, getJob, JOB_STATES, JobSchema, listJobs, retryJob, type NewJob } from '../queue/index.js';
 import type { PluginOpts } from './deps.js';
+import { sendJson } from './json-stream.js';
 import { resolveSelection } from './select.js';
 import { SelectBody } from './schemas/nodes.js';
 
@@ -29,6 +30,7 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
 });
 const JobRefOut = z.object({ id: z.number().int(), node: z.string(), created: z.boolean() });
+const QueuedOut = z.object({ jobs: z.array(JobRefOut), missing: z.array(z.string()) });
 
 /** /api/v1/jobs: the jig queue. */
 export async function jobsRoutes(app: FastifyInstance, { deps }: PluginOpts): Promise<void> {
@@ -36,7 +38,7 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: PluginOpts): Pr
 
   app.post(
     '/jobs',
-    { schema: { summary: 'Queue jig runs on the selected nodes (all or none)', body: RunBody, response: { 201: z.object({ jobs: z.array(JobRefOut), missing: z.array(z.string()) }) } } },
+    { schema: { summary: 'Queue jig runs on the selected nodes (all or none)', body: RunBody, response: { 201: QueuedOut } } },
     async (req, reply) => {
       const body = req.body as z.infer<typeof RunBody>;
       const sel = await resolveSelection(db, body.select);
@@ -47,7 +49,7 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: PluginOpts): Pr
         })),
       );
       const jobs = await addJobs(db, specs, { chain: body.chain });
-      return reply.code(201).send({ jobs, missing: sel.missing });
+      return sendJson(reply.code(201), QueuedOut, { jobs, missing: sel.missing });
     },
   );
 

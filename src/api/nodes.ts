@@ -3,8 +3,11 @@ import { z } from 'zod';
 import { addNodes, deleteNodes, parseMac, replaceNode, resolveSetKey, selectNodes, setNodes, tryParseMac } from '../nodes/index.js';
 import { MusterError } from '../errors.js';
 import type { PluginOpts } from './deps.js';
+import { sendJson } from './json-stream.js';
 import { resolveSelection } from './select.js';
 import { AddBody, NodeOut, ReplaceBody, SelectBody, SelectionOut, SelectQuery, SetBody } from './schemas/nodes.js';
+
+const AddedOut = z.object({ nodes: z.array(NodeOut) });
 
 /** /api/v1/nodes: the node registry. */
 export async function nodesRoutes(app: FastifyInstance, { deps }: PluginOpts): Promise<void> {
@@ -13,41 +16,41 @@ export async function nodesRoutes(app: FastifyInstance, { deps }: PluginOpts): P
   app.get(
     '/nodes',
     { schema: { summary: 'Select nodes by names, ranges, globs, NodeIDs or groups', querystring: SelectQuery, response: { 200: SelectionOut } } },
-    async (req) => {
+    async (req, reply) => {
       const q = req.query as z.infer<typeof SelectQuery>;
-      return resolveSelection(db, { patterns: q.n, nodeid: q.nodeid, groups: q.group });
+      return sendJson(reply, SelectionOut, await resolveSelection(db, { patterns: q.n, nodeid: q.nodeid, groups: q.group }));
     },
   );
 
   app.post(
     '/nodes',
-    { schema: { summary: 'Add nodes (all or none)', body: AddBody, response: { 201: z.object({ nodes: z.array(NodeOut) }) } } },
+    { schema: { summary: 'Add nodes (all or none)', body: AddBody, response: { 201: AddedOut } } },
     async (req, reply) => {
       const body = req.body as z.infer<typeof AddBody>;
       const nodes = await addNodes(db, body.nodes, deps.config.defaults);
-      return reply.code(201).send({ nodes });
+      return sendJson(reply.code(201), AddedOut, { nodes });
     },
   );
 
   app.post(
     '/nodes/set',
     { schema: { summary: 'Set one field on the selected nodes', body: SetBody, response: { 200: SelectionOut } } },
-    async (req) => {
+    async (req, reply) => {
       const body = req.body as z.infer<typeof SetBody>;
       const key = resolveSetKey(body.key);
       const sel = await resolveSelection(db, body.select);
       const nodes = await setNodes(db, sel.nodes.map((n) => n.mac), key, body.value);
-      return { nodes, missing: sel.missing };
+      return sendJson(reply, SelectionOut, { nodes, missing: sel.missing });
     },
   );
 
   app.post(
     '/nodes/delete',
     { schema: { summary: 'Delete the selected nodes', body: SelectBody, response: { 200: SelectionOut } } },
-    async (req) => {
+    async (req, reply) => {
       const sel = await resolveSelection(db, req.body as z.infer<typeof SelectBody>);
       const nodes = await deleteNodes(db, sel.nodes.map((n) => n.mac));
-      return { nodes, missing: sel.missing };
+      return sendJson(reply, SelectionOut, { nodes, missing: sel.missing });
     },
   );
 

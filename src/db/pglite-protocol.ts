@@ -9,7 +9,18 @@ export type WorkerOp =
 
 export type WorkerRequest = WorkerOp & { id: number };
 
+/** The daemon has taken page(s) of request `ack`: send the next. */
+export type PageAck = { ack: number };
+
+/**
+ * A big result comes as pages of ROWS_PER_MESSAGE rows, then the reply. The worker sends the
+ * next page only when the daemon acks the last one (PageAck): messages already queued on a port
+ * are all deserialized in one event-loop turn, so 100,000 rows sent at once would block it.
+ */
+export const ROWS_PER_MESSAGE = 2000;
+
 export type WorkerReply =
+  | { id: number; page: unknown[] }
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: Record<string, unknown> }
   | { notify: string; payload: string };

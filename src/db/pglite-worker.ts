@@ -6,16 +6,19 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import type { WorkerReply, WorkerRequest } from './pglite-protocol.js';
+import { ROWS_PER_MESSAGE, type PageAck, type WorkerReply, type WorkerRequest } from './pglite-protocol.js';
 
 const port = parentPort!;
 const dataDir = (workerData as { dataDir: string | null }).dataDir;
 const opening = dataDir ? PGlite.create(dataDir) : PGlite.create();
 const unlisten = new Map<string, () => Promise<void>>();
 let tail: Promise<void> = Promise.resolve();
+/** The request whose page waits for its ack (one at a time: requests are served in order). */
+let acked: (() => void) | null = null;
 
-port.on('message', (req: WorkerRequest) => {
-  tail = tail.then(() => serve(req));
+port.on('message', (m: WorkerRequest | PageAck) => {
+  if ('ack' in m) acked?.();
+  else tail = tail.then(() => serve(m));
 });
 
 async function serve(req: WorkerRequest): Promise<void> {
@@ -35,7 +38,16 @@ async function run(pg: PGlite, req: WorkerRequest): Promise<unknown> {
       return null;
     case 'query': {
       const r = await pg.query(req.sql, req.params);
-      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+      // All pages but the last go ahead of the reply; the main thread concatenates them in order.
+      let last = 0;
+      for (let i = ROWS_PER_MESSAGE; i < r.rows.length; i += ROWS_PER_MESSAGE) {
+        const taken = new Promise<void>((resolve) => (acked = resolve));
+        port.postMessage({ id: req.id, page: r.rows.slice(last, i) } satisfies WorkerReply);
+        await taken;
+        last = i;
+      }
+      acked = null;
+      return { rows: r.rows.slice(last), rowCount: r.affectedRows ?? r.rows.length };
     }
     case 'exec':
       try {

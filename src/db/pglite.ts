@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Db, Queryable, QueryResult } from './db.js';
 import { acquireLock, type Lock } from './lock.js';
-import type { WorkerOp, WorkerReply } from './pglite-protocol.js';
+import type { PageAck, WorkerOp, WorkerReply } from './pglite-protocol.js';
 
 /**
  * Embedded Postgres (WASM), run in a worker thread of this process (pglite-worker.ts) so that a
@@ -33,7 +33,8 @@ function startWorker(dataDir: string | null): Worker {
   return new Worker(boot, { eval: true, workerData: { dataDir } });
 }
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+/** A request in flight; `rows` gathers the pages of a big result as they come. */
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; rows: unknown[] };
 
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
@@ -62,7 +63,7 @@ class PgliteDb implements Db {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, rows: [] });
       this.worker.postMessage({ ...op, id });
     });
   }
@@ -74,8 +75,17 @@ class PgliteDb implements Db {
     }
     const p = this.pending.get(m.id);
     if (!p) return;
+    if ('page' in m) {
+      for (const row of m.page) p.rows.push(row);
+      this.worker.postMessage({ ack: m.id } satisfies PageAck);
+      return;
+    }
     this.pending.delete(m.id);
-    if (m.ok) p.resolve(m.result);
+    if (m.ok && p.rows.length > 0) {
+      const r = m.result as QueryResult<unknown>;
+      for (const row of r.rows) p.rows.push(row);
+      p.resolve({ ...r, rows: p.rows });
+    } else if (m.ok) p.resolve(m.result);
     else p.reject(Object.assign(new Error(String(m.error.message)), m.error));
   }
 

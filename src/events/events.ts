@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mapChunked } from '../async/index.js';
 import type { Queryable } from '../db/index.js';
 import { storable } from '../text.js';
 
@@ -70,7 +71,7 @@ export async function addEvent(db: Queryable, e: NewEvent): Promise<void> {
 /** Several events in one statement (bulk operations log one row per node). */
 export async function addEvents(db: Queryable, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map(row);
+  const rows = await mapChunked(events, row);
   await db.query(
     `INSERT INTO events (kind, level, node, mac, message, data)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::macaddr[], $5::text[], $6::jsonb[])`,

@@ -2,6 +2,7 @@ import type { Db, Queryable } from '../db/index.js';
 import { sqlState, UNIQUE_VIOLATION } from '../db/index.js';
 import { MusterError } from '../errors.js';
 import { addEvents } from '../events/index.js';
+import { mapChunked, sortChunked } from '../async/index.js';
 import { parseMac, macNodeId } from './mac.js';
 import { checkNodeName, formatName, nameNumber, namesExhausted, parseTemplate } from './names.js';
 import { NODE_COLUMNS, toNode } from './row.js';
@@ -20,7 +21,7 @@ const NAMING_LOCK = 0x6e616d65;
  * template (gaps refilled, as Perceus). Never a duplicate MAC or name, even with concurrent adds.
  */
 export async function addNodes(db: Db, input: NewNode[], defaults: NodeDefaults): Promise<Node[]> {
-  const items = input.map((n) => ({ mac: parseMac(n.mac), name: n.name === undefined ? undefined : checkNodeName(n.name) }));
+  const items = await mapChunked(input, (n) => ({ mac: parseMac(n.mac), name: n.name === undefined ? undefined : checkNodeName(n.name) }));
   const seenMac = new Map<string, number>();
   const seenName = new Set<string>();
   for (const it of items) {
@@ -43,7 +44,7 @@ export async function addNodes(db: Db, input: NewNode[], defaults: NodeDefaults)
          RETURNING ${NODE_COLUMNS}`,
         [items.map((i) => i.mac), names, defaults.group, defaults.vnfs, defaults.enabled, defaults.debug],
       );
-      const added = rows.map(toNode);
+      const added = await mapChunked(rows, toNode);
       await addEvents(
         q,
         added.map((n) => ({ kind: 'node.added', node: n.name, mac: n.mac, message: `node '${n.name}' added (${macNodeId(n.mac)})` })),
@@ -51,7 +52,7 @@ export async function addNodes(db: Db, input: NewNode[], defaults: NodeDefaults)
       return added;
     });
     const order = new Map(items.map((it, i) => [it.mac, i]));
-    return nodes.sort((a, b) => order.get(a.mac)! - order.get(b.mac)!);
+    return sortChunked(nodes, (a, b) => order.get(a.mac)! - order.get(b.mac)!);
   } catch (err) {
     if (sqlState(err) === UNIQUE_VIOLATION) {
       // Only reachable if someone bypasses the naming lock (e.g. a manual INSERT): still never a duplicate.

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/index.js';
 import { expandAll, globToRegExp, isGlob, naturalCompare } from '../hostlist/index.js';
+import { mapChunked, sortChunked } from '../async/index.js';
 import { parseMac } from './mac.js';
 import { NODE_COLUMNS, toNode } from './row.js';
 import type { Node } from './types.js';
@@ -32,7 +33,7 @@ export async function selectNodes(db: Queryable, patterns: string[], opts: { byM
     `SELECT ${NODE_COLUMNS} FROM nodes WHERE name = ANY($1::text[]) OR name LIKE ANY($2::text[])`,
     [[...exact], globs.map(globToLike)],
   );
-  const nodes = rows.map(toNode).sort((a, b) => naturalCompare(a.name, b.name));
+  const nodes = await sortChunked(await mapChunked(rows, toNode), (a, b) => naturalCompare(a.name, b.name));
   const found = new Set(nodes.map((n) => n.name));
   const missing = [...exact].filter((n) => !found.has(n)).sort(naturalCompare);
   for (const g of globs) {
@@ -45,7 +46,7 @@ export async function selectNodes(db: Queryable, patterns: string[], opts: { byM
 async function selectByMac(db: Queryable, ids: string[]): Promise<Selection> {
   const macs = [...new Set(ids.map(parseMac))];
   const { rows } = await db.query(`SELECT ${NODE_COLUMNS} FROM nodes WHERE mac = ANY($1::macaddr[])`, [macs]);
-  const nodes = rows.map(toNode).sort((a, b) => naturalCompare(a.name, b.name));
+  const nodes = await sortChunked(await mapChunked(rows, toNode), (a, b) => naturalCompare(a.name, b.name));
   const found = new Set(nodes.map((n) => n.mac));
   return { nodes, missing: macs.filter((m) => !found.has(m)).map((m) => m.toUpperCase()) };
 }
@@ -53,7 +54,7 @@ async function selectByMac(db: Queryable, ids: string[]): Promise<Selection> {
 /** Nodes whose group is one of `groups` (exact names, as Perceus's group verbs). */
 export async function selectGroups(db: Queryable, groups: string[]): Promise<Selection> {
   const { rows } = await db.query(`SELECT ${NODE_COLUMNS} FROM nodes WHERE groupname = ANY($1::text[])`, [groups]);
-  const nodes = rows.map(toNode).sort((a, b) => naturalCompare(a.group, b.group) || naturalCompare(a.name, b.name));
+  const nodes = await sortChunked(await mapChunked(rows, toNode), (a, b) => naturalCompare(a.group, b.group) || naturalCompare(a.name, b.name));
   const found = new Set(nodes.map((n) => n.group));
   return { nodes, missing: groups.filter((g) => !found.has(g)) };
 }

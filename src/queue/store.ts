@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../db/index.js';
 import { sqlState } from '../db/index.js';
+import { mapChunked } from '../async/index.js';
 import { MusterError } from '../errors.js';
 import { tryParseMac } from '../nodes/mac.js';
 import { getJig, parseJigArgs } from './jigs/registry.js';
@@ -45,7 +46,7 @@ function check(spec: NewJob): Checked {
  * node's FIFO and single head against concurrent enqueuers without a lock per node.
  */
 export async function addJobs(db: Db, specs: NewJob[], opts: { chain?: boolean } = {}): Promise<JobRef[]> {
-  const checked = specs.map(check);
+  const checked = await mapChunked(specs, check);
   if (checked.length === 0) return [];
   const macs = [...new Set(checked.map((c) => c.node))];
   const { rows: found } = await db.query<{ mac: string }>(`SELECT mac::text AS mac FROM nodes WHERE mac = ANY($1::macaddr[])`, [macs]);
@@ -69,7 +70,7 @@ export async function addJobs(db: Db, specs: NewJob[], opts: { chain?: boolean }
         checked.map((c) => c.key),
       ],
     );
-    return rows.map((r, i) => ({ id: Number(r.job_id), node: checked[i]!.node, created: r.created }));
+    return await mapChunked(rows, (r, i) => ({ id: Number(r.job_id), node: checked[i]!.node, created: r.created }));
   } catch (err) {
     // A node deleted between the check and the insert.
     if (sqlState(err) === FOREIGN_KEY_VIOLATION) throw new MusterError('NODE_NOT_FOUND', 'a node of this job was deleted meanwhile', { cause: err });

@@ -1,0 +1,1 @@
+export { CHUNK, mapChunked, sortChunked } from './chunked.js';
