@@ -14,8 +14,8 @@
 --     none gets its first new job as head. Ids are taken after step 1, so they follow the jobs of
 --     any enqueuer this one waited for.
 --  3. the unique index jobs_one_running_per_node is the arbiter for what step 1 cannot see: a node
---     that got a head after its snapshot (another enqueuer's head, or a hand-on that committed
---     while step 1 waited for the old head). Then step 2 fails with unique_violation, the attempt
+--     that got a head after its snapshot from another enqueuer (a hand-on that committed while
+--     step 1 waited for the old head is found by step 1's next round). Then step 2 fails with unique_violation, the attempt
 --     is rolled back (its row locks with it) and retried, and the retry sees that head. Deadlocks
 --     between two such enqueuers are retried the same way.
 CREATE FUNCTION muster_add_jobs(p_nodes macaddr[], p_jigs text[], p_args jsonb[], p_max_attempts integer[],
@@ -28,6 +28,8 @@ SET jit = off SET work_mem = '64MB'
 AS $$
 DECLARE
   v_heads macaddr[];
+  v_rest macaddr[];
+  v_found macaddr[];
   v_ids bigint[];
   v_wake boolean;
   v_skipped boolean;
@@ -36,9 +38,19 @@ DECLARE
 BEGIN
   LOOP
     BEGIN
-      SELECT coalesce(array_agg(h.node), '{}') INTO v_heads
-        FROM (SELECT j.node FROM jobs j WHERE j.node = ANY(p_nodes) AND (j.state = 'running' OR j.ready)
-               ORDER BY j.node FOR NO KEY UPDATE) h;
+      -- A head that was handed on while this waited for its lock is skipped by the lock's
+      -- re-check, and its successor was not a head in this statement's snapshot: ask again, with
+      -- a fresh snapshot, for the nodes that have no locked head yet, until no head is left to lock.
+      v_heads := '{}';
+      v_rest := p_nodes;
+      LOOP
+        SELECT coalesce(array_agg(h.node), '{}') INTO v_found
+          FROM (SELECT j.node FROM jobs j WHERE j.node = ANY(v_rest) AND (j.state = 'running' OR j.ready)
+                 ORDER BY j.node FOR NO KEY UPDATE) h;
+        EXIT WHEN cardinality(v_found) = 0;
+        v_heads := v_heads || v_found;
+        v_rest := ARRAY(SELECT unnest(v_rest) EXCEPT SELECT unnest(v_found));
+      END LOOP;
 
       WITH input AS (
         SELECT i.*,
