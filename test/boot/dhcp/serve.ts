@@ -13,7 +13,7 @@ import { openPglite } from '../../../src/db/index.js';
 
 const { statedir, ...opts } = JSON.parse(process.argv[2]!) as { statedir: string } & Omit<DhcpServerOptions, 'db' | 'log'>;
 const db = await openPglite(join(statedir, 'pgdata'));
-const server = await startDhcpServer({ ...opts, db, log: pino({ level: process.env.MUSTER_LOG ?? 'warn' }, pino.destination(2)) });
+const server = await startDhcpServer({ ...opts, db, log: pino({ level: process.env.MUSTER_LOG ?? 'warn' }, pino.destination({ dest: 2, sync: true })) });
 process.stdout.write('ready\n');
 
 createInterface({ input: process.stdin }).on('line', (line) => {
