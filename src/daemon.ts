@@ -75,10 +75,11 @@ class Releasers {
  */
 export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const { config, warnings } = await loadConfig(opts);
-  await pinEphemeralHttpPort(config);
+  const releasePinnedPort = await pinEphemeralHttpPort(config);
   const log = opts.log ?? createLogger(config.logLevel);
   for (const w of warnings) log.warn(w);
   const rel = new Releasers();
+  rel.add('pinned http port', releasePinnedPort);
   try {
     await mkdir(config.statedir, { recursive: true, mode: 0o755 });
     const db = await openDb({ databaseUrl: config.databaseUrl, statedir: config.statedir, poolMax: config.databasePoolSize });
@@ -136,6 +137,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       filesRoutes({ statedir: config.statedir, folders: ['vnfs', 'files', 'bootenvs'], dirs: { tftp: tftpRoot } }),
       bootRoutes({ db, statedir: config.statedir, kernelArgs: config.bootKernelArgs.join(',') }),
     ]);
+    await releasePinnedPort();
     const httpAt = await listen(http, config.listen, config.httpPort);
     rel.add('node http', () => http.close());
 
@@ -212,14 +214,17 @@ function isLoopback(address: string): boolean {
 
 /**
  * `http port = 0` (tests) means any free port; but nodes must be told the real one (in
- * VNFSMASTER, DHCP boot URLs) before the server starts, so pick it now.
+ * VNFSMASTER, DHCP boot URLs) before the server starts, so pick it now. The probe keeps the
+ * port until the server is about to listen: a closed probe's port was taken by outgoing
+ * connections (EADDRINUSE at start on a busy machine). Returns the release (idempotent).
  */
-async function pinEphemeralHttpPort(config: Config): Promise<void> {
-  if (config.httpPort !== 0) return;
+async function pinEphemeralHttpPort(config: Config): Promise<() => Promise<void>> {
+  if (config.httpPort !== 0) return async () => undefined;
   const probe = createServer();
   await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(0, config.listen, resolve));
   const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
   config.httpPort = port;
   if (config.vnfsMaster?.endsWith(':0')) config.vnfsMaster = `${config.vnfsMaster.slice(0, -2)}:${port}`;
+  let closed: Promise<void> | null = null;
+  return () => (closed ??= new Promise<void>((resolve) => probe.close(() => resolve())));
 }
