@@ -1,15 +1,16 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Queryable } from '../db/index.js';
-import { killGroup, processStart, type HostIdentity } from './host.js';
+import { groupMembers, killGroup, processStart, type HostIdentity } from './host.js';
 
 /**
  * Takes back running jobs whose holder is gone, each exactly once however many daemons reap at
  * once: queued again with the attempt counted, or failed when out of attempts.
  *  - a node task whose node did not report by its deadline;
- *  - a job of a daemon on this host that is no longer running (at once, lease or not), after
- *    its recorded process group was killed and is gone: the node is never handed on while
- *    the old attempt's processes may still run;
+ *  - a job of a daemon on this host that is no longer running (lease or not), once its script
+ *    has ended (it runs on without its daemon and records its exit status) or its deadline has
+ *    passed, and what is left of its recorded process group is killed: the node is never handed
+ *    on while the old attempt's processes may still run;
  *  - nothing of a daemon on another host, which may still run the job's processes: only a daemon
  *    on that host (after its restart or reboot) can tell that it does not;
  *  - nothing of a live daemon: it renews its leases, or aborts and ends the attempt itself;
@@ -74,29 +75,50 @@ type TakeBack = { outcome: 'expired' | 'succeeded' | 'failed'; why: string | nul
 
 const expired = (why: string): TakeBack => ({ outcome: 'expired', why });
 
+/** The exit status a job's group recorded (src/queue/jigs/script.ts), or null: none yet. */
+async function recordedStatus(file: string): Promise<number | null> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return /^\d+\n?$/.test(text) ? Number.parseInt(text, 10) : null;
+}
+
+// A script writing to the dead daemon's end of its output pipe dies of SIGPIPE (128 + 13).
+const SIGPIPE_STATUS = 141;
+
 /**
- * How the job is taken back now, or null (leave it). A dead owner's processes are killed first;
- * a script that ran to its end before (its group recorded the exit status) ends the job with it.
+ * How the job is taken back now, or null (leave it for a later round). A dead owner's script runs
+ * on to its end: the job ends with the status it recorded (what it left behind is killed first),
+ * or, past the job's deadline, its processes are killed and the attempt fails as at a deadline.
  */
-async function takeBack(me: Owner, r: Reapable): Promise<TakeBack | null> {
+async function takeBack(db: Queryable, me: Owner, r: Reapable): Promise<TakeBack | null> {
   if (r.locked_by === 'node') return r.expired ? expired('the node did not report the task before its deadline') : null;
   if (r.host === null) return r.expired ? expired(`lease expired: daemon ${r.locked_by} stopped renewing it (crashed or cut off)`) : null;
   if (r.host !== me.host || alive(me, r)) return null;
   if (r.pgid === null || r.boot_id !== me.bootId) return expired(`daemon ${r.locked_by} died while holding it`);
-  if (!(await killGroup(r.pgid, Number(r.pgid_start)))) return null;  // still dying: next round
+  const leaderStart = Number(r.pgid_start);
+  const running = groupMembers(r.pgid, leaderStart).length > 0;
   const file = exitFile(r.exits, { id: r.id, claim: r.claim ?? 0 });
-  const status = await readFile(file, 'utf8').then((t) => Number.parseInt(t, 10), () => NaN);
+  const status = await recordedStatus(file);
+  if (status === null && running && !(await pastDeadline(db, r))) return null;
+  if (!(await killGroup(r.pgid, leaderStart))) return null;  // still dying: next round
   await rm(file, { force: true });
+  const dead = `daemon ${r.locked_by} died before recording it`;
   if (status === 0) return { outcome: 'succeeded', why: null };
-  if (Number.isInteger(status)) return { outcome: 'failed', why: `script exited with status ${status} (daemon ${r.locked_by} died before recording it)` };
-  return expired(`daemon ${r.locked_by} died while running it; its processes were killed`);
+  if (status === SIGPIPE_STATUS) return expired(`script died of SIGPIPE writing its output after daemon ${r.locked_by} died`);
+  if (status !== null) return { outcome: 'failed', why: `script exited with status ${status} (${dead})` };
+  if (running) return { outcome: 'failed', why: `deadline passed; its processes were killed (daemon ${r.locked_by} had died)` };
+  return expired(`daemon ${r.locked_by} died while running it; its processes ended without an exit status`);
+}
+
+async function pastDeadline(db: Queryable, r: Reapable): Promise<boolean> {
+  const { rows } = await db.query<{ past: boolean }>(`SELECT deadline <= now() AS past FROM jobs WHERE id = $1 AND claim = $2`, [r.id, r.claim]);
+  return rows[0]?.past ?? true;
 }
 
 export async function reapJobs(db: Queryable, me: Owner, retryMs: (attempt: number) => number): Promise<number> {
   const { rows } = await db.query<Reapable>(`SELECT * FROM muster_reapable_jobs($1, $2)`, [me.host, me.owner]);
   let reaped = 0;
   for (const r of rows) {
-    const how = await takeBack(me, r);
+    const how = await takeBack(db, me, r);
     if (how === null) continue;
     const { rows: done } = await db.query<{ state: string | null }>(
       `SELECT muster_finish_job($1, $2, $3, $4, $5, NULL, NULL, $6) AS state`,

@@ -263,7 +263,8 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
 
   const renewTimer = serialInterval(renew, Math.max(100, (leaseSeconds * 1000) / 3));
   const fenceTimer = setInterval(fence, Math.max(50, (leaseSeconds * 1000) / 12));
-  const reapTimer = serialInterval(reap, Math.max(200, (leaseSeconds * 1000) / 2));
+  // Often enough that a dead daemon's script, which runs on, ends its job soon after it ends.
+  const reapTimer = serialInterval(reap, Math.min(2000, Math.max(200, (leaseSeconds * 1000) / 2)));
   const loops = Array.from({ length: opts.workers }, () => loop());
   log.info({ workers: opts.workers, cap: opts.concurrency, leaseSeconds }, 'queue started');
 

@@ -6,10 +6,25 @@ import { runProcess } from '../../proc/index.js';
 import { jobArgEnv, perceusEnv } from './perceus-env.js';
 import { ARG_KEY, JigFatalError, type Jig } from './types.js';
 
-// Waits for the go (a line on stdin, once the group is recorded), runs the script ($0), killed if
-// this shell dies, and writes its exit status to $1 (builtins only: no fork between the script's
-// end and the record), exiting with it.
-const RECORD_EXIT = 'read -r _ || exit 125; exec </dev/null; setpriv --pdeathsig KILL -- "$0"; s=$?; echo $s >"$1"; exit $s';
+// The group's leader, a shell that records the script's exit status. It waits for the go (a
+// line on stdin, once the group is recorded), runs the script ($0) in the background, killed if
+// this shell is killed, and writes its exit status to $1 before exiting with it (re-raising a
+// signal that ended the script, so the daemon sees the signal). A SIGTERM (the daemon's abort)
+// goes on to the script, and the shell waits for it to end. The shell does not die with the
+// daemon: the script runs to its end, and the next daemon on this host ends the job with the
+// recorded status rather than run it again. (A script stopped at a random moment could have
+// done all its work but not yet exited: only letting it end is free of that window.)
+const RECORD_EXIT = [
+  'read -r _ || exit 125; exec </dev/null',
+  'setpriv --pdeathsig KILL -- "$0" & c=$!',
+  "trap 'kill -TERM $c 2>/dev/null' TERM",
+  'wait $c; s=$?',
+  // a wait cut short by the trapped signal: the script is still there
+  'while kill -0 $c 2>/dev/null; do wait $c; s=$?; done',
+  'echo $s >"$1"',
+  '[ $s -gt 128 ] && trap - TERM && kill -s "$(kill -l $s)" $$ 2>/dev/null',
+  'exit $s',
+].join('\n');
 
 // SIGTERM first so a script can clean up; SIGKILL after this long.
 const KILL_GRACE_MS = 2000;
@@ -46,13 +61,10 @@ export const scriptJig: Jig<ScriptArgs> = {
     await mkdir(jigsDir, { recursive: true });
     // One decoder per stream, so a character split between two chunks stays whole.
     const text = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
-    // The group's leader, a shell, dies with the daemon and the script with the shell (the kernel
-    // kills a process when its parent dies); the script starts only once the group is recorded,
-    // so what is left of it is found and killed by the next daemon on this host. A script that
-    // ends first has its exit status written down, so that daemon ends the job with it rather
-    // than run it again.
-    const r = await runProcess('setpriv', {
-      args: ['--pdeathsig', 'KILL', '--', '/bin/sh', '-c', RECORD_EXIT, path, exitFile],
+    // The script starts only once the group is recorded, so that a daemon on this host that
+    // outlives this one finds it, waits for it and reads its exit status (src/queue/reaper.ts).
+    const r = await runProcess('/bin/sh', {
+      args: ['-c', RECORD_EXIT, path, exitFile],
       gate: (s) => onProcess(s.pid),
       env,
       cwd: jigsDir,
