@@ -25,7 +25,11 @@ const ScriptQuery = z.object({
 const ExitStatus = z.string().regex(/^\d{1,3}$/, 'a whole number 0-255').transform(Number).pipe(z.number().max(255));
 const ReportQuery = z.object({ hwaddr: z.string().max(64), exit: ExitStatus, stop: z.enum(['0', '1']).optional() });
 const TaskParams = z.object({ id: z.string().regex(/^[1-9]\d{0,15}$/, 'a job id (a positive whole number)').transform(Number) });
-const TaskQuery = z.object({ hwaddr: z.string().max(64), exit: ExitStatus });
+const TaskQuery = z.object({
+  hwaddr: z.string().max(64),
+  exit: ExitStatus,
+  claim: z.string().regex(/^[1-9]\d{0,15}$/, 'a claim number (a positive whole number)').transform(Number).optional(),
+});
 
 /** A query/params check for node routes: the node gets the problem in one line. */
 function nodeInput<T extends z.ZodType>(schema: T, value: unknown, usage: string): z.infer<T> {
@@ -102,10 +106,10 @@ export function nodescriptRoutes(opts: NodescriptRoutesOptions): (app: FastifyIn
 
     // A `node` jig task's outcome, from the muster_task_done function of its ready script.
     app.post('/tasks/:id', { bodyLimit: 64 * 1024 }, async (req, reply) => {
-      const usage = 'a task report is POST /tasks/<job id>?hwaddr=<MAC>&exit=<0-255>';
+      const usage = 'a task report is POST /tasks/<job id>?hwaddr=<MAC>&exit=<0-255>[&claim=<n>]';
       const { id } = nodeInput(TaskParams, req.params, usage);
       const q = nodeInput(TaskQuery, req.query, usage);
-      const state = await completeNodeTask(service.db, id, q.exit, { mac: parseMac(q.hwaddr), output: printableBody(req.body) });
+      const state = await completeNodeTask(service.db, id, q.exit, { mac: parseMac(q.hwaddr), claim: q.claim, output: printableBody(req.body) });
       return reply.type('text/plain').send(`job ${id} ${state}\n`);
     });
 

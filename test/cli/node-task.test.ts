@@ -109,6 +109,8 @@ describe('node tasks through the real daemon and node client', { skip }, () => {
       [`/tasks/${id}?hwaddr=zz:zz:zz:zz:zz:zz&exit=0`, 400, 'MAC_INVALID'],
       [`/tasks/${id}?hwaddr=${NODES[2]}&exit=256`, 400, 'NODE_REQUEST_INVALID'],
       [`/tasks/${id}?hwaddr=${NODES[2]}`, 400, 'NODE_REQUEST_INVALID'],
+      [`/tasks/${id}?hwaddr=${NODES[2]}&exit=0&claim=x`, 400, 'NODE_REQUEST_INVALID'],
+      [`/tasks/${id}?hwaddr=${NODES[2]}&exit=0&claim=0`, 400, 'NODE_REQUEST_INVALID'],
       [`/tasks/${id}?hwaddr=${NODES[1]}&exit=0`, 404, 'JOB_NOT_FOUND'],
       [`/tasks/99999999?hwaddr=${NODES[2]}&exit=0`, 404, 'JOB_NOT_FOUND'],
     ];

@@ -170,12 +170,16 @@ await describeEachBackend('queue workers and jigs', (kind) => {
   it('a node task retried after its deadline is handed to the node again (issue 8, defect 1)', async () => {
     await start();
     const [ref] = await addJobs(t.db, [{ node: macs[1]!, jig: 'node', args: { run: 'true' }, timeoutSeconds: 1, maxAttempts: 2 }]);
-    const task = new RegExp(`muster_task_done ${ref!.id} `);
+    const task = new RegExp(`muster_task_done ${ref!.id} \\$\\? "\\$muster_out" (\\d+)\n`);
     await until('attempt 1 to wait for the node', () => getJob(t.db, ref!.id), (j) => j.lockedBy === 'node' && j.attempts === 1);
-    assert.match((await takeNodeTasks(t.db, macs[1]!)).text, task);
+    const first = Number(task.exec((await takeNodeTasks(t.db, macs[1]!)).text)?.[1]);
     await until('attempt 2 to wait for the node', () => getJob(t.db, ref!.id), (j) => j.lockedBy === 'node' && j.attempts === 2);
-    assert.match((await takeNodeTasks(t.db, macs[1]!)).text, task, 'the second attempt reaches the node');
-    assert.equal(await completeNodeTask(t.db, ref!.id, 0), 'succeeded');
+    const second = Number(task.exec((await takeNodeTasks(t.db, macs[1]!)).text)?.[1]);
+    assert.ok(first > 0 && second > 0 && first !== second, `the second attempt reaches the node under its own claim (${first}, ${second})`);
+    // The node's late report of attempt 1 does not end attempt 2; attempt 2's does.
+    await assert.rejects(completeNodeTask(t.db, ref!.id, 0, { claim: first }), { code: 'NODE_TASK_NOT_PENDING' });
+    assert.equal((await getJob(t.db, ref!.id)).state, 'running');
+    assert.equal(await completeNodeTask(t.db, ref!.id, 0, { claim: second }), 'succeeded');
   });
 
   it('a finish whose reply was lost after it committed: the job it claimed runs, nothing is failed (issue 8, defect 3)', async () => {
