@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   JOB_NOT_FOUND: 'notfound',
   JOB_FINISHED: 'conflict',
   JOB_ACTIVE: 'conflict',
+  JOB_NOT_RUNNING: 'conflict',
+  JOB_NOT_RELEASABLE: 'conflict',
   NODE_TASK_NOT_PENDING: 'conflict',
   ROUTE_NOT_FOUND: 'notfound',
   JOB_WAIT_TIMEOUT: 'runtime',

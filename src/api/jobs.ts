@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { addJobs, cancelJob, getJob, JOB_STATES, JobSchema, listJobs, retryJob, type NewJob } from '../queue/index.js';
+import { addJobs, cancelJob, getJob, JOB_STATES, JobSchema, listJobs, releaseJob, retryJob, type NewJob } from '../queue/index.js';
 import type { PluginOpts } from './deps.js';
 import { sendJson } from './json-stream.js';
 import { resolveSelection } from './select.js';
@@ -72,6 +72,18 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: PluginOpts): Pr
     '/jobs/:id/cancel',
     { schema: { summary: 'Cancel a queued job (with the rest of its chain) or ask a running one to stop', params: IdParams, response: { 200: z.object({ job: JobSchema }) } } },
     async (req) => ({ job: await cancelJob(db, (req.params as z.infer<typeof IdParams>).id) }),
+  );
+
+  app.post(
+    '/jobs/:id/release',
+    {
+      schema: {
+        summary: "Take back a running job whose daemon is gone for good (its host will not come back): queued again, or failed when out of attempts",
+        params: IdParams,
+        response: { 200: z.object({ job: JobSchema }) },
+      },
+    },
+    async (req) => ({ job: await releaseJob(db, (req.params as z.infer<typeof IdParams>).id) }),
   );
 
   app.post(

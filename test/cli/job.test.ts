@@ -48,6 +48,8 @@ describe('muster job CLI against a real daemon', () => {
     ['args that fail the jig schema', ['job', 'run', 'script', 'n0000'], /\(JIG_ARGS_INVALID\)/],
     ['an unknown node', ['job', 'run', 'noop', 'nosuch'], /No nodes found \(NODE_NOT_FOUND\)/],
     ['an unknown job', ['job', 'show', '999999'], /\(JOB_NOT_FOUND\)/],
+    ['to release an unknown job', ['job', 'release', '-y', '999999'], /\(JOB_NOT_FOUND\)/],
+    ['to release without -y off a terminal', ['job', 'release', '999999'], /pass -y to confirm \(or -n\) \(CONFIRMATION_REQUIRED\)/],
   ];
   for (const [what, args, msg] of bad) {
     it(`refuses ${what} with one clear line, queuing nothing`, async () => {
@@ -65,6 +67,9 @@ describe('muster job CLI against a real daemon', () => {
     const r = await cli(d, ['job', 'wait', '--timeout', '0', id]);
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /job \d+ is still \w+ after 0 s \(JOB_WAIT_TIMEOUT\)/);
+    const release = await cli(d, ['job', 'release', '-y', id]);
+    assert.equal(release.exitCode, 4, release.stderr);
+    assert.match(release.stderr, /is a node task waiting for its node: cancel it instead \(JOB_NOT_RELEASABLE\)/);
   });
 
   it('refuses to cancel a finished job', async () => {
@@ -73,5 +78,8 @@ describe('muster job CLI against a real daemon', () => {
     const r = await cli(d, ['job', 'cancel', id]);
     assert.equal(r.exitCode, 4, r.stderr);
     assert.match(r.stderr, /\(JOB_FINISHED\)/);
+    const release = await cli(d, ['job', 'release', '-y', id]);
+    assert.equal(release.exitCode, 4, release.stderr);
+    assert.match(release.stderr, /only a running job is released \(JOB_NOT_RUNNING\)/);
   });
 });

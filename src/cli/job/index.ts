@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import * as cancel from './cancel.js';
 import * as list from './list.js';
+import * as release from './release.js';
 import * as retry from './retry.js';
 import * as run from './run.js';
 import * as show from './show.js';
@@ -16,5 +17,6 @@ export function command(product: string): Command {
     .addCommand(show.command(product))
     .addCommand(cancel.command(product))
     .addCommand(retry.command(product))
+    .addCommand(release.command(product))
     .addCommand(wait.command(product));
 }
