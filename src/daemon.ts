@@ -90,6 +90,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       workers: config.queueWorkers,
       concurrency: config.queueConcurrency,
       leaseSeconds: config.jobLeaseSeconds,
+      ...(config.hostId === undefined ? {} : { hostId: config.hostId }),
       log,
       statedir: config.statedir,
       jigContext: { perceus: { VNFSMETHOD: config.vnfsMethod, VNFSMASTER: config.vnfsMaster ?? '', VNFSPREFIX: config.vnfsPrefix } },

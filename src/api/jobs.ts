@@ -83,7 +83,7 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: PluginOpts): Pr
         response: { 200: z.object({ job: JobSchema }) },
       },
     },
-    async (req) => ({ job: await releaseJob(db, (req.params as z.infer<typeof IdParams>).id) }),
+    async (req) => ({ job: await releaseJob(db, (req.params as z.infer<typeof IdParams>).id, deps.config.hostId) }),
   );
 
   app.post(

@@ -28,6 +28,7 @@ export const FlatConfigSchema = z.object({
   queueWorkers: z.number(),
   queueConcurrency: z.number(),
   jobLeaseSeconds: z.number(),
+  hostId: z.string().optional(),
   dhcpMode: z.enum(['off', 'full', 'proxy']),
   dhcpPort: z.number(),
   dhcpProxyPort: z.number(),
@@ -137,6 +138,8 @@ export const KEYS: readonly KeySpec[] = [
   spec('queue workers', 'queueWorkers', k.whole('workers', 1, 1000), fixed(10)),
   spec('queue concurrency', 'queueConcurrency', k.whole('jobs', 1, 100_000), fixed(10)),
   spec('job lease', 'jobLeaseSeconds', k.whole('seconds', 1, 86_400), fixed(30)),
+  // Unset: /etc/machine-id, else the host name (src/queue/host.ts).
+  spec('host id', 'hostId', k.host, unset),
   spec('dhcp mode', 'dhcpMode', k.oneOf('off', 'full', 'proxy'), fixed('off')),
   spec('dhcp port', 'dhcpPort', k.port, rootOr(67, 6767)),
   spec('dhcp proxy port', 'dhcpProxyPort', k.port, rootOr(4011, 14011)),

@@ -94,6 +94,24 @@ describe('muster daemon start-up and concurrency', () => {
     assert.match(warnings[0]!, new RegExp(`admin API listens on 0\\.0\\.0\\.0:${port}, not only on loopback: its bearer token travels in plain HTTP`));
   });
 
+  it("registers its jobs' owner under the configured host id (reapers match on it)", async () => {
+    const pg = await freshPgDatabase();
+    const dir = await mkdtemp(join(tmpdir(), 'muster-conf-'));
+    await writeFile(join(dir, 'muster.conf'), 'host id = rack7-head\n');
+    const d = await spawnDaemon({ databaseUrl: pg.url, args: ['--config', join(dir, 'muster.conf')] });
+    try {
+      const { default: pgLib } = await import('pg');
+      const c = new pgLib.Client({ connectionString: pg.url });
+      await c.connect();
+      const { rows } = await c.query<{ host: string }>('SELECT host FROM job_owners');
+      await c.end();
+      assert.deepEqual(rows.map((r) => r.host), ['rack7-head']);
+    } finally {
+      await d.stop();
+      await pg.drop();
+    }
+  });
+
   it('names an unreachable database without its password', async () => {
     const statedir = await mkdtemp(join(tmpdir(), 'muster-d-'));
     const r = await daemonFails(['--statedir', statedir], { DATABASE_URL: 'postgres://muster:s3cret@127.0.0.1:9/muster' });

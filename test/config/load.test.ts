@@ -43,6 +43,7 @@ const USER_DEFAULTS: Config = {
   queueWorkers: 10,
   queueConcurrency: 10,
   jobLeaseSeconds: 30,
+  hostId: undefined,
   dhcpMode: 'off',
   dhcpPort: 6767,
   dhcpProxyPort: 14011,
