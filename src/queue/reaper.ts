@@ -75,10 +75,10 @@ type TakeBack = { outcome: 'expired' | 'succeeded' | 'failed'; why: string | nul
 
 const expired = (why: string): TakeBack => ({ outcome: 'expired', why });
 
-/** The exit status a job's group recorded (src/queue/jigs/script.ts), or null: none yet. */
-async function recordedStatus(file: string): Promise<number | null> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return /^\d+\n?$/.test(text) ? Number.parseInt(text, 10) : null;
+/** How a job's script ended, as its group recorded it (src/queue/jigs/script.ts), or null: not yet. */
+async function recordedExit(file: string): Promise<{ status: number; stopped: boolean } | null> {
+  const m = /^(stopped )?(\d+)\n?$/.exec(await readFile(file, 'utf8').catch(() => ''));
+  return m ? { status: Number(m[2]), stopped: m[1] !== undefined } : null;
 }
 
 // A script writing to the dead daemon's end of its output pipe dies of SIGPIPE (128 + 13).
@@ -97,14 +97,14 @@ async function takeBack(db: Queryable, me: Owner, r: Reapable): Promise<TakeBack
   const leaderStart = Number(r.pgid_start);
   const running = groupMembers(r.pgid, leaderStart).length > 0;
   const file = exitFile(r.exits, { id: r.id, claim: r.claim ?? 0 });
-  const status = await recordedStatus(file);
-  if (status === null && running && !(await pastDeadline(db, r))) return null;
+  const exit = await recordedExit(file);
+  if (exit === null && running && !(await pastDeadline(db, r))) return null;
   if (!(await killGroup(r.pgid, leaderStart))) return null;  // still dying: next round
   await rm(file, { force: true });
-  const dead = `daemon ${r.locked_by} died before recording it`;
-  if (status === 0) return { outcome: 'succeeded', why: null };
-  if (status === SIGPIPE_STATUS) return expired(`script died of SIGPIPE writing its output after daemon ${r.locked_by} died`);
-  if (status !== null) return { outcome: 'failed', why: `script exited with status ${status} (${dead})` };
+  if (exit?.status === 0) return { outcome: 'succeeded', why: null };
+  if (exit?.stopped) return expired(`daemon ${r.locked_by} died while running it; its script was stopped (status ${exit.status})`);
+  if (exit?.status === SIGPIPE_STATUS) return expired(`script died of SIGPIPE writing its output after daemon ${r.locked_by} died`);
+  if (exit) return { outcome: 'failed', why: `script exited with status ${exit.status} (daemon ${r.locked_by} died before recording it)` };
   if (running) return { outcome: 'failed', why: `deadline passed; its processes were killed (daemon ${r.locked_by} had died)` };
   return expired(`daemon ${r.locked_by} died while running it; its processes ended without an exit status`);
 }

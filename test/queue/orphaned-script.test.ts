@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +69,7 @@ await describeEachBackend('a daemon killed while its script job runs', (backend:
   });
 
   /** Starts a job on a daemon, kills the daemon once the script runs, starts the next daemon on its statedir. */
-  async function orphan(name: string, status: number, timeoutSeconds: number) {
+  async function orphan(name: string, status: number, timeoutSeconds: number, o: { maxAttempts?: number; afterKill?: (pid: number) => void } = {}) {
     const jobDir = await mkdtemp(join(dir, `${name}-`));
     // A database of its own: a daemon of another case would claim the job.
     const statedir = backend === 'pglite' ? await freshPgliteStatedir() : await mkdtemp(join(dir, 'state-'));
@@ -82,7 +83,7 @@ await describeEachBackend('a daemon killed while its script job runs', (backend:
     const queued = (await api(first, 'POST', '/jobs', {
       select: { patterns: [name] },
       steps: [{ jig: 'script', args: { run: join(dir, 'job.sh'), dir: jobDir, status: String(status) } }],
-      maxAttempts: 1,
+      maxAttempts: o.maxAttempts ?? 1,
       timeoutSeconds,
     })) as { jobs: Array<{ id: number }> };
     const id = queued.jobs[0]!.id;
@@ -92,6 +93,7 @@ await describeEachBackend('a daemon killed while its script job runs', (backend:
     first.proc.kill('SIGKILL');
     await first.proc;
     assert.ok(isAlive(pid), 'the script runs on without its daemon');
+    o.afterKill?.(pid);
     const next = await spawn();
     daemons.push(next);
     const job = async () => ((await api(next, 'GET', `/jobs/${id}`)) as { job: JobView }).job;
@@ -128,5 +130,17 @@ await describeEachBackend('a daemon killed while its script job runs', (backend:
     assert.match(done.error ?? '', /deadline passed; its processes were killed/);
     assert.ok(!isAlive(o.pid), 'the script was killed');
     assert.equal((await o.stamps()).includes('end'), false);
+  });
+
+  it('a script stopped by SIGTERM after its daemon died (systemd stopping the unit) is run again, not failed', async () => {
+    // The group leader, the script's parent, gets the TERM, as from systemd's stop of the unit.
+    const parent = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    const o = await orphan('stopped', 0, 600, { maxAttempts: 2, afterKill: (pid) => process.kill(parent(pid), 'SIGTERM') });
+    const again = await until('the second attempt to start', o.stamps, (s) => s.split('start ').length === 3);
+    const retried = await o.job();
+    assert.equal(retried.attempts, 2, JSON.stringify(retried));
+    assert.match(retried.error ?? '', /died while running it; its script was stopped \(status 143\)/);
+    await writeFile(join(o.jobDir, 'go'), '');
+    assert.equal((await until('the job to end', o.job, (j) => j.state !== 'running' && j.state !== 'queued')).state, 'succeeded', again);
   });
 });

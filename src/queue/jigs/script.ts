@@ -9,19 +9,21 @@ import { ARG_KEY, JigFatalError, type Jig } from './types.js';
 // The group's leader, a shell that records the script's exit status. It waits for the go (a
 // line on stdin, once the group is recorded), runs the script ($0) in the background, killed if
 // this shell is killed, and writes its exit status to $1 before exiting with it (re-raising a
-// signal that ended the script, so the daemon sees the signal). A SIGTERM (the daemon's abort)
-// goes on to the script, and the shell waits for it to end. The shell does not die with the
+// signal that ended the script, so the daemon sees the signal). A SIGTERM (the daemon's abort,
+// systemd's stop) goes on to the script, and the shell waits for it to end; a script so stopped
+// that does not exit 0 is recorded as `stopped <status>`. The shell does not die with the
 // daemon: the script runs to its end, and the next daemon on this host ends the job with the
 // recorded status rather than run it again. (A script stopped at a random moment could have
 // done all its work but not yet exited: only letting it end is free of that window.)
 const RECORD_EXIT = [
   'read -r _ || exit 125; exec </dev/null',
-  'setpriv --pdeathsig KILL -- "$0" & c=$!',
-  "trap 'kill -TERM $c 2>/dev/null' TERM",
+  // (the shell's own words, such as dash's "Terminated", must not go to a dead daemon's pipe: SIGPIPE)
+  'setpriv --pdeathsig KILL -- "$0" & c=$!; exec >/dev/null 2>&1',
+  "t=; trap 't=1; kill -TERM $c 2>/dev/null' TERM",
   'wait $c; s=$?',
   // a wait cut short by the trapped signal: the script is still there
   'while kill -0 $c 2>/dev/null; do wait $c; s=$?; done',
-  'echo $s >"$1"',
+  'if [ $s -ne 0 ] && [ -n "$t" ]; then echo "stopped $s"; else echo $s; fi >"$1"',
   '[ $s -gt 128 ] && trap - TERM && kill -s "$(kill -l $s)" $$ 2>/dev/null',
   'exit $s',
 ].join('\n');
