@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { addJobs, cancelJob, getJob, JOB_STATES, JobSchema, listJobs, releaseJob, retryJob, type NewJob } from '../queue/index.js';
+import { eachChunked } from '../async/index.js';
 import type { PluginOpts } from './deps.js';
 import { sendJson } from './json-stream.js';
 import { resolveSelection } from './select.js';
@@ -42,11 +43,14 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: PluginOpts): Pr
     async (req, reply) => {
       const body = req.body as z.infer<typeof RunBody>;
       const sel = await resolveSelection(db, body.select);
-      const specs: NewJob[] = sel.nodes.flatMap((n) =>
-        body.steps.map((s, i) => ({
-          node: n.mac, jig: s.jig, args: s.args, maxAttempts: body.maxAttempts, timeoutSeconds: body.timeoutSeconds,
-          idempotencyKey: body.idempotencyKey === undefined ? undefined : `${body.idempotencyKey}/${n.mac}/${i}`,
-        })),
+      const specs: NewJob[] = [];
+      await eachChunked(sel.nodes, (n) =>
+        body.steps.forEach((s, i) =>
+          specs.push({
+            node: n.mac, jig: s.jig, args: s.args, maxAttempts: body.maxAttempts, timeoutSeconds: body.timeoutSeconds,
+            idempotencyKey: body.idempotencyKey === undefined ? undefined : `${body.idempotencyKey}/${n.mac}/${i}`,
+          }),
+        ),
       );
       const jobs = await addJobs(db, specs, { chain: body.chain });
       return sendJson(reply.code(201), QueuedOut, { jobs, missing: sel.missing });

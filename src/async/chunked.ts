@@ -6,13 +6,18 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
  */
 export const CHUNK = 2000;
 
+/** items.forEach(fn), yielding to the event loop every CHUNK items (none for small inputs). */
+export async function eachChunked<T>(items: readonly T[], fn: (item: T, index: number) => void): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % CHUNK === 0) await nextTurn();
+    fn(items[i]!, i);
+  }
+}
+
 /** items.map(fn), yielding to the event loop every CHUNK items (none for small inputs). */
 export async function mapChunked<T, R>(items: readonly T[], fn: (item: T, index: number) => R): Promise<R[]> {
   const out = new Array<R>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    if (i > 0 && i % CHUNK === 0) await nextTurn();
-    out[i] = fn(items[i]!, i);
-  }
+  await eachChunked(items, (item, i) => (out[i] = fn(item, i)));
   return out;
 }
 

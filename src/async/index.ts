@@ -1,1 +1,1 @@
-export { CHUNK, mapChunked, sortChunked } from './chunked.js';
+export { CHUNK, eachChunked, mapChunked, sortChunked } from './chunked.js';

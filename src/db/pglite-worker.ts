@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import { ROWS_PER_MESSAGE, type PageAck, type WorkerReply, type WorkerRequest } from './pglite-protocol.js';
+import { ROWS_PER_MESSAGE, type PageAck, type ParamPart, type WorkerReply, type WorkerRequest } from './pglite-protocol.js';
 
 const port = parentPort!;
 const dataDir = (workerData as { dataDir: string | null }).dataDir;
@@ -16,10 +16,29 @@ let tail: Promise<void> = Promise.resolve();
 /** The request whose page waits for its ack (one at a time: requests are served in order). */
 let acked: (() => void) | null = null;
 
-port.on('message', (m: WorkerRequest | PageAck) => {
+/** The parts of long parameters, by request id and parameter index, until the query comes. */
+const parts = new Map<number, Map<number, unknown[]>>();
+
+port.on('message', (m: WorkerRequest | PageAck | ParamPart) => {
   if ('ack' in m) acked?.();
+  else if ('part' in m) addPart(m);
   else tail = tail.then(() => serve(m));
 });
+
+function addPart(m: ParamPart): void {
+  let byParam = parts.get(m.id);
+  if (!byParam) parts.set(m.id, (byParam = new Map()));
+  const have = byParam.get(m.param);
+  if (have) for (const v of m.part) have.push(v);
+  else byParam.set(m.param, m.part);
+}
+
+function paramsOf(req: WorkerRequest & { op: 'query' }): unknown[] {
+  if (!req.paged) return req.params;
+  const byParam = parts.get(req.id);
+  parts.delete(req.id);
+  return req.params.map((v, i) => byParam?.get(i) ?? v);
+}
 
 async function serve(req: WorkerRequest): Promise<void> {
   let reply: WorkerReply;
@@ -37,7 +56,7 @@ async function run(pg: PGlite, req: WorkerRequest): Promise<unknown> {
     case 'open':
       return null;
     case 'query': {
-      const r = await pg.query(req.sql, req.params);
+      const r = await pg.query(req.sql, paramsOf(req));
       // All pages but the last go ahead of the reply; the main thread concatenates them in order.
       let last = 0;
       for (let i = ROWS_PER_MESSAGE; i < r.rows.length; i += ROWS_PER_MESSAGE) {

@@ -2,7 +2,8 @@ import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Db, Queryable, QueryResult } from './db.js';
 import { acquireLock, type Lock } from './lock.js';
-import type { PageAck, WorkerOp, WorkerReply } from './pglite-protocol.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { PARAMS_PER_MESSAGE, type PageAck, type ParamPart, type WorkerOp, type WorkerReply } from './pglite-protocol.js';
 
 /**
  * Embedded Postgres (WASM), run in a worker thread of this process (pglite-worker.ts) so that a
@@ -33,6 +34,10 @@ function startWorker(dataDir: string | null): Worker {
   return new Worker(boot, { eval: true, workerData: { dataDir } });
 }
 
+function hasLongParam(op: WorkerOp): boolean {
+  return op.op === 'query' && op.params.some((p) => Array.isArray(p) && p.length > PARAMS_PER_MESSAGE);
+}
+
 /** A request in flight; `rows` gathers the pages of a big result as they come. */
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; rows: unknown[] };
 
@@ -45,6 +50,9 @@ class PgliteDb implements Db {
   private txDone: Promise<void> | null = null;
   private dead: Error | null = null;
   private closing: Promise<void> | null = null;
+  /** Requests waiting behind one whose long parameters are being sent in parts (see call). */
+  private sendsQueued = 0;
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly worker: Worker,
@@ -56,16 +64,47 @@ class PgliteDb implements Db {
   }
 
   /**
-   * Sends one request. The postMessage happens synchronously in this call, so requests reach
-   * the worker in call order — what keeps a transaction's statements together.
+   * Sends one request. Requests reach the worker in call order — what keeps a transaction's
+   * statements together: the postMessage happens synchronously in this call, unless a request
+   * with long parameters is still being sent in parts; then this one queues behind it.
    */
   call(op: WorkerOp): Promise<unknown> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, rows: [] });
+    const done = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, rows: [] }));
+    if (this.sendsQueued === 0 && !hasLongParam(op)) {
       this.worker.postMessage({ ...op, id });
-    });
+    } else {
+      this.sendsQueued++;
+      this.sending = this.sending
+        .then(() => this.sendInParts(id, op))
+        .catch((err: Error) => {
+          this.pending.get(id)?.reject(err);
+          this.pending.delete(id);
+        })
+        .finally(() => this.sendsQueued--);
+    }
+    return done;
+  }
+
+  /** Long array parameters first, in parts, one per event-loop turn (see ParamPart); then the request. */
+  private async sendInParts(id: number, op: WorkerOp): Promise<void> {
+    if (this.dead) throw this.dead;
+    if (op.op !== 'query' || !hasLongParam(op)) return this.worker.postMessage({ ...op, id });
+    const params = [...op.params];
+    const paged: number[] = [];
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i];
+      if (!Array.isArray(p) || p.length <= PARAMS_PER_MESSAGE) continue;
+      for (let k = 0; k < p.length; k += PARAMS_PER_MESSAGE) {
+        this.worker.postMessage({ id, param: i, part: p.slice(k, k + PARAMS_PER_MESSAGE) } satisfies ParamPart);
+        await nextTurn();
+        if (this.dead) throw this.dead;
+      }
+      params[i] = null;
+      paged.push(i);
+    }
+    this.worker.postMessage({ ...op, params, paged, id });
   }
 
   private onMessage(m: WorkerReply): void {

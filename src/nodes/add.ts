@@ -2,7 +2,7 @@ import type { Db, Queryable } from '../db/index.js';
 import { sqlState, UNIQUE_VIOLATION } from '../db/index.js';
 import { MusterError } from '../errors.js';
 import { addEvents } from '../events/index.js';
-import { mapChunked, sortChunked } from '../async/index.js';
+import { eachChunked, mapChunked, sortChunked } from '../async/index.js';
 import { parseMac, macNodeId } from './mac.js';
 import { checkNodeName, formatName, nameNumber, namesExhausted, parseTemplate } from './names.js';
 import { NODE_COLUMNS, toNode } from './row.js';
@@ -22,16 +22,17 @@ const NAMING_LOCK = 0x6e616d65;
  */
 export async function addNodes(db: Db, input: NewNode[], defaults: NodeDefaults): Promise<Node[]> {
   const items = await mapChunked(input, (n) => ({ mac: parseMac(n.mac), name: n.name === undefined ? undefined : checkNodeName(n.name) }));
-  const seenMac = new Map<string, number>();
+  // Each MAC's position in the request: the answer comes back in that order.
+  const order = new Map<string, number>();
   const seenName = new Set<string>();
-  for (const it of items) {
-    if (seenMac.has(it.mac)) throw new MusterError('NODE_EXISTS', `NodeID '${macNodeId(it.mac)}' is listed twice`);
-    seenMac.set(it.mac, 1);
+  await eachChunked(items, (it, i) => {
+    if (order.has(it.mac)) throw new MusterError('NODE_EXISTS', `NodeID '${macNodeId(it.mac)}' is listed twice`);
+    order.set(it.mac, i);
     if (it.name !== undefined) {
       if (seenName.has(it.name)) throw new MusterError('NAME_TAKEN', `node name '${it.name}' is listed twice`);
       seenName.add(it.name);
     }
-  }
+  });
   if (items.length === 0) return [];
   try {
     const nodes = await db.tx(async (q) => {
@@ -42,16 +43,15 @@ export async function addNodes(db: Db, input: NewNode[], defaults: NodeDefaults)
         `INSERT INTO nodes (mac, name, groupname, vnfs, enabled, debug)
          SELECT m, n, $3, $4, $5, $6 FROM unnest($1::macaddr[], $2::text[]) AS t(m, n)
          RETURNING ${NODE_COLUMNS}`,
-        [items.map((i) => i.mac), names, defaults.group, defaults.vnfs, defaults.enabled, defaults.debug],
+        [await mapChunked(items, (i) => i.mac), names, defaults.group, defaults.vnfs, defaults.enabled, defaults.debug],
       );
       const added = await mapChunked(rows, toNode);
       await addEvents(
         q,
-        added.map((n) => ({ kind: 'node.added', node: n.name, mac: n.mac, message: `node '${n.name}' added (${macNodeId(n.mac)})` })),
+        await mapChunked(added, (n) => ({ kind: 'node.added', node: n.name, mac: n.mac, message: `node '${n.name}' added (${macNodeId(n.mac)})` })),
       );
       return added;
     });
-    const order = new Map(items.map((it, i) => [it.mac, i]));
     return sortChunked(nodes, (a, b) => order.get(a.mac)! - order.get(b.mac)!);
   } catch (err) {
     if (sqlState(err) === UNIQUE_VIOLATION) {
@@ -114,7 +114,7 @@ async function allocateNames(q: Queryable, items: { name?: string | undefined }[
   }
   if (free.length < wanted) throw namesExhausted(d.firstNode, last, wanted);
   let k = 0;
-  return items.map((i) => i.name ?? formatName(t, free[k++]!));
+  return mapChunked(items, (i) => i.name ?? formatName(t, free[k++]!));
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/index.js';
 import { expandAll, globToRegExp, isGlob, naturalCompare } from '../hostlist/index.js';
-import { mapChunked, sortChunked } from '../async/index.js';
+import { eachChunked, mapChunked, sortChunked } from '../async/index.js';
 import { parseMac } from './mac.js';
 import { NODE_COLUMNS, toNode } from './row.js';
 import type { Node } from './types.js';
@@ -28,14 +28,18 @@ export async function selectNodes(db: Queryable, patterns: string[], opts: { byM
   const exact = new Set<string>();
   const globs: string[] = [];
   // One cap for the whole request, counted before a name is built.
-  for (const name of expandAll(patterns, { limit: SELECT_NAME_LIMIT })) (isGlob(name) ? globs.push(name) : exact.add(name));
+  await eachChunked(expandAll(patterns, { limit: SELECT_NAME_LIMIT }), (name) => (isGlob(name) ? globs.push(name) : exact.add(name)));
+  const names = [...exact];
   const { rows } = await db.query(
     `SELECT ${NODE_COLUMNS} FROM nodes WHERE name = ANY($1::text[]) OR name LIKE ANY($2::text[])`,
-    [[...exact], globs.map(globToLike)],
+    [names, globs.map(globToLike)],
   );
   const nodes = await sortChunked(await mapChunked(rows, toNode), (a, b) => naturalCompare(a.name, b.name));
-  const found = new Set(nodes.map((n) => n.name));
-  const missing = [...exact].filter((n) => !found.has(n)).sort(naturalCompare);
+  const found = new Set<string>();
+  await eachChunked(nodes, (n) => found.add(n.name));
+  const absent: string[] = [];
+  await eachChunked(names, (n) => found.has(n) || absent.push(n));
+  const missing = await sortChunked(absent, naturalCompare);
   for (const g of globs) {
     const re = globToRegExp(g);
     if (!nodes.some((n) => re.test(n.name))) missing.push(g);
@@ -44,11 +48,14 @@ export async function selectNodes(db: Queryable, patterns: string[], opts: { byM
 }
 
 async function selectByMac(db: Queryable, ids: string[]): Promise<Selection> {
-  const macs = [...new Set(ids.map(parseMac))];
+  const macs = [...new Set(await mapChunked(ids, parseMac))];
   const { rows } = await db.query(`SELECT ${NODE_COLUMNS} FROM nodes WHERE mac = ANY($1::macaddr[])`, [macs]);
   const nodes = await sortChunked(await mapChunked(rows, toNode), (a, b) => naturalCompare(a.name, b.name));
-  const found = new Set(nodes.map((n) => n.mac));
-  return { nodes, missing: macs.filter((m) => !found.has(m)).map((m) => m.toUpperCase()) };
+  const found = new Set<string>();
+  await eachChunked(nodes, (n) => found.add(n.mac));
+  const missing: string[] = [];
+  await eachChunked(macs, (m) => found.has(m) || missing.push(m.toUpperCase()));
+  return { nodes, missing };
 }
 
 /** Nodes whose group is one of `groups` (exact names, as Perceus's group verbs). */

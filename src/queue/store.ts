@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../db/index.js';
 import { sqlState } from '../db/index.js';
-import { mapChunked } from '../async/index.js';
+import { eachChunked, mapChunked } from '../async/index.js';
 import { MusterError } from '../errors.js';
 import { tryParseMac } from '../nodes/mac.js';
 import { getJig, parseJigArgs } from './jigs/registry.js';
@@ -48,27 +48,33 @@ function check(spec: NewJob): Checked {
 export async function addJobs(db: Db, specs: NewJob[], opts: { chain?: boolean } = {}): Promise<JobRef[]> {
   const checked = await mapChunked(specs, check);
   if (checked.length === 0) return [];
-  const macs = [...new Set(checked.map((c) => c.node))];
+  const nodes = await mapChunked(checked, (c) => c.node);
+  const macs = [...new Set(nodes)];
   const { rows: found } = await db.query<{ mac: string }>(`SELECT mac::text AS mac FROM nodes WHERE mac = ANY($1::macaddr[])`, [macs]);
-  const known = new Set(found.map((r) => r.mac));
-  const missing = macs.filter((m) => !known.has(m));
+  const known = new Set<string>();
+  await eachChunked(found, (r) => known.add(r.mac));
+  const missing: string[] = [];
+  await eachChunked(macs, (m) => known.has(m) || missing.push(m));
   if (missing.length > 0) throw new MusterError('NODE_NOT_FOUND', `no node with MAC ${missing.join(', ')}`);
-  const chains = opts.chain ? await chainPositions(db, checked.map((c) => c.node), macs) : null;
+  const chains = opts.chain ? await chainPositions(db, nodes, macs) : null;
+  // The parameter columns, one pass over the jobs in event-loop turns.
+  const cols: unknown[][] = Array.from({ length: 9 }, () => new Array<unknown>(checked.length));
+  await eachChunked(checked, (c, i) => {
+    cols[0]![i] = c.node;
+    cols[1]![i] = c.jig;
+    cols[2]![i] = JSON.stringify(c.args);
+    cols[3]![i] = c.maxAttempts;
+    cols[4]![i] = c.timeoutSeconds;
+    cols[5]![i] = c.runAfter?.toISOString() ?? null;
+    cols[6]![i] = chains?.ids[i] ?? null;
+    cols[7]![i] = chains?.positions[i] ?? null;
+    cols[8]![i] = c.key;
+  });
   try {
     const { rows } = await db.query<{ job_id: number; created: boolean }>(
       `SELECT job_id, created FROM muster_add_jobs($1::macaddr[], $2::text[], $3::jsonb[], $4::int[], $5::int[],
               $6::timestamptz[], $7::bigint[], $8::int[], $9::text[])`,
-      [
-        checked.map((c) => c.node),
-        checked.map((c) => c.jig),
-        checked.map((c) => JSON.stringify(c.args)),
-        checked.map((c) => c.maxAttempts),
-        checked.map((c) => c.timeoutSeconds),
-        checked.map((c) => c.runAfter?.toISOString() ?? null),
-        chains?.ids ?? checked.map(() => null),
-        chains?.positions ?? checked.map(() => null),
-        checked.map((c) => c.key),
-      ],
+      cols,
     );
     return await mapChunked(rows, (r, i) => ({ id: Number(r.job_id), node: checked[i]!.node, created: r.created }));
   } catch (err) {
@@ -84,11 +90,11 @@ async function chainPositions(db: Queryable, nodes: string[], distinct: string[]
   const chainOf = new Map(distinct.map((m, i) => [m, { id: Number(rows[i]!.id), next: 0 }]));
   const ids: number[] = [];
   const positions: number[] = [];
-  for (const node of nodes) {
+  await eachChunked(nodes, (node) => {
     const chain = chainOf.get(node)!;
     ids.push(chain.id);
     positions.push(chain.next++);
-  }
+  });
   return { ids, positions };
 }
 
