@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Db, Queryable, QueryResult } from './db.js';
 import { acquireLock, type Lock } from './lock.js';
+import { seedFromTemplate } from './pglite-template.js';
 import type { PageAck, WorkerOp, WorkerReply } from './pglite-protocol.js';
 
 /**
@@ -14,6 +15,12 @@ import type { PageAck, WorkerOp, WorkerReply } from './pglite-protocol.js';
  */
 export async function openPglite(dataDir: string | null): Promise<Db> {
   const lock = dataDir ? await acquireLock(dataDir) : null;
+  try {
+    if (dataDir) await seedFromTemplate(dataDir);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
   const db = new PgliteDb(startWorker(dataDir), lock);
   try {
     await db.call({ op: 'open' });
