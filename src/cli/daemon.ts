@@ -11,10 +11,11 @@ interface DaemonFlags {
   provisiondPort?: string;
   dhcpPort?: string;
   tftpPort?: string;
+  check?: boolean;
 }
 
 /** Flags → config keys (they win over env and files). */
-const FLAG_KEYS: Array<[keyof DaemonFlags, string]> = [
+const FLAG_KEYS: Array<[Exclude<keyof DaemonFlags, 'check'>, string]> = [
   ['statedir', 'statedir'],
   ['listen', 'listen address'],
   ['httpPort', 'http port'],
@@ -38,18 +39,21 @@ export function command(): Command {
     .option('--provisiond-port <port>', 'Perceus provisiond protocol port')
     .option('--dhcp-port <port>', 'DHCP port')
     .option('--tftp-port <port>', 'TFTP port')
+    .option('--check', 'validate the configuration (and reach DATABASE_URL) without starting; exit 0 when valid')
     .action(async (_opts: DaemonFlags, cmd: Command) => {
       // --statedir is a global option: the CLI uses it to find a daemon, the daemon to run in it.
       const flags = cmd.optsWithGlobals<DaemonFlags>();
       const overrides: Record<string, string> = {};
       for (const [flag, key] of FLAG_KEYS) if (flags[flag] !== undefined) overrides[key] = flags[flag]!;
-      // Loaded only here: the other verbs must start fast and never load the database engine.
-      const { startDaemon } = await import('../daemon.js');
-      const d = await startDaemon({
+      const load = {
         ...(flags.config === undefined ? {} : { configFile: flags.config }),
         ...(flags.perceusConfig === undefined ? {} : { perceusDir: flags.perceusConfig }),
         overrides,
-      });
+      };
+      if (flags.check) return (await import('./daemon-check.js')).checkDaemon(load);
+      // Loaded only here: the other verbs must start fast and never load the database engine.
+      const { startDaemon } = await import('../daemon.js');
+      const d = await startDaemon(load);
       const stop = (signal: string) => {
         d.log.info({ signal }, 'stopping');
         d.close().then(

@@ -16,15 +16,7 @@ export interface OpenDbOptions {
 export async function openDb(opts: OpenDbOptions): Promise<Db> {
   let db: Db;
   if (opts.databaseUrl) {
-    try {
-      db = await openPg(opts.databaseUrl, opts.poolMax === undefined ? {} : { max: opts.poolMax });
-    } catch (err) {
-      throw new MusterError(
-        'DB_UNREACHABLE',
-        `cannot connect to database ${redactUrl(opts.databaseUrl)}: ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
+    db = await connectPg(opts.databaseUrl, opts.poolMax);
   } else {
     db = await openPglite(join(opts.statedir, 'pgdata'));
   }
@@ -35,4 +27,17 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
     throw err;
   }
   return db;
+}
+
+/** `muster daemon --check`: the configured Postgres answers (the embedded database needs no check). */
+export async function checkDatabase(url: string): Promise<void> {
+  await (await connectPg(url, 1)).close();
+}
+
+async function connectPg(url: string, poolMax: number | undefined): Promise<Db> {
+  try {
+    return await openPg(url, poolMax === undefined ? {} : { max: poolMax });
+  } catch (err) {
+    throw new MusterError('DB_UNREACHABLE', `cannot connect to database ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
+  }
 }

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Db, Queryable, QueryResult } from './db.js';
 import { acquireLock, type Lock } from './lock.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { seedFromTemplate } from './pglite-template.js';
 import { PARAMS_PER_MESSAGE, type PageAck, type ParamPart, type WorkerOp, type WorkerReply } from './pglite-protocol.js';
 
 /**
@@ -15,6 +16,12 @@ import { PARAMS_PER_MESSAGE, type PageAck, type ParamPart, type WorkerOp, type W
  */
 export async function openPglite(dataDir: string | null): Promise<Db> {
   const lock = dataDir ? await acquireLock(dataDir) : null;
+  try {
+    if (dataDir) await seedFromTemplate(dataDir);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
   const db = new PgliteDb(startWorker(dataDir), lock);
   try {
     await db.call({ op: 'open' });
