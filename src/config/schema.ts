@@ -51,7 +51,6 @@ export const FlatConfigSchema = z.object({
   exportFiles: z.array(z.enum(['ethers', 'hosts', 'dnsmasq'])),
   /** Perceus's parser splits values on commas; kernel args keep theirs (joined back with ','). */
   bootKernelArgs: z.array(z.string()),
-  defaultBootenv: z.string(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
 type FlatConfig = z.infer<typeof FlatConfigSchema>;
@@ -159,7 +158,7 @@ export const KEYS: readonly KeySpec[] = [
   spec('tftp max timeout', 'tftpMaxTimeout', k.whole('seconds', 1, 255), fixed(10)),
   spec('export files', 'exportFiles', k.oneOf('ethers', 'hosts', 'dnsmasq'), () => [], { list: true }),
   spec('boot kernel args', 'bootKernelArgs', k.plain, () => ['console=tty0 console=ttyS0', '115200n8'], { list: true }),
-  spec('default bootenv', 'defaultBootenv', k.name, fixed('discovery')),
+  spec('default bootenv', 'defaults.bootenv', k.name, fixed('discovery')),
   spec('log level', 'logLevel', k.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), fixed('info')),
   spec('node name', 'defaults.nameTemplate', k.nameTemplate, fixed('n####')),
   spec('first node', 'defaults.firstNode', k.whole('', 0, 999_999_999), fixed(0)),

@@ -5,7 +5,7 @@ import { addNodes, replaceNode, type NodeDefaults } from '../../src/nodes/index.
 import { addJobs } from '../../src/queue/index.js';
 import { MusterError } from '../../src/errors.js';
 
-const defaults: NodeDefaults = { nameTemplate: 'n####', firstNode: 0, group: 'cluster', vnfs: '', enabled: true, debug: 0 };
+const defaults: NodeDefaults = { nameTemplate: 'n####', firstNode: 0, group: 'cluster', vnfs: '', enabled: true, debug: 0, bootenv: 'discovery' };
 const OLD = '02:00:00:00:00:01';
 const NEW = '02:00:00:00:00:99';
 
