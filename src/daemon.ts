@@ -132,6 +132,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
         maxTransfers: config.tftpMaxTransfers,
         maxTransfersPerClient: config.tftpMaxTransfersPerClient,
         maxTimeout: config.tftpMaxTimeout,
+        maxBlksize: config.tftpMaxBlksize,
         log,
       });
       rel.add('tftp', () => tftp!.close());

@@ -48,6 +48,7 @@ export const FlatConfigSchema = z.object({
   tftpMaxTransfers: z.number(),
   tftpMaxTransfersPerClient: z.number(),
   tftpMaxTimeout: z.number(),
+  tftpMaxBlksize: z.number(),
   exportFiles: z.array(z.enum(['ethers', 'hosts', 'dnsmasq'])),
   /** Perceus's parser splits values on commas; kernel args keep theirs (joined back with ','). */
   bootKernelArgs: z.array(z.string()),
@@ -156,6 +157,7 @@ export const KEYS: readonly KeySpec[] = [
   spec('tftp max transfers', 'tftpMaxTransfers', k.whole('transfers', 1, 10_000), fixed(256)),
   spec('tftp max transfers per client', 'tftpMaxTransfersPerClient', k.whole('transfers', 1, 10_000), fixed(8)),
   spec('tftp max timeout', 'tftpMaxTimeout', k.whole('seconds', 1, 255), fixed(10)),
+  spec('tftp max blksize', 'tftpMaxBlksize', k.whole('bytes', 8, 65_464), fixed(65_464)),
   spec('export files', 'exportFiles', k.oneOf('ethers', 'hosts', 'dnsmasq'), () => [], { list: true }),
   spec('boot kernel args', 'bootKernelArgs', k.plain, () => ['console=tty0 console=ttyS0', '115200n8'], { list: true }),
   spec('default bootenv', 'defaults.bootenv', k.name, fixed('discovery')),

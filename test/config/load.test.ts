@@ -63,6 +63,7 @@ const USER_DEFAULTS: Config = {
   tftpMaxTransfers: 256,
   tftpMaxTransfersPerClient: 8,
   tftpMaxTimeout: 10,
+  tftpMaxBlksize: 65_464,
   exportFiles: [],
   bootKernelArgs: ['console=tty0 console=ttyS0', '115200n8'],
   logLevel: 'info',
