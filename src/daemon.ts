@@ -18,13 +18,16 @@ import { installDefaultTree } from './nodescripts/install.js';
 import { nodescriptRoutes } from './api/nodescripts.js';
 import { filesRoutes } from './api/files.js';
 import { pruneEvents } from './events/index.js';
+import { startTimeoutSweep } from './nodes/index.js';
 import { startExportWriter } from './exports/index.js';
 import { exportRoutes } from './api/exports.js';
 import { dhcpRoutes } from './api/dhcp.js';
 import { bootRoutes } from './api/boot.js';
+import { unknownBootenv } from './boot/ipxe/index.js';
 import { populateTftpRoot, startTftpServer, type TftpServer } from './boot/tftp/index.js';
 import { dhcpOptionsFromConfig, startDhcpServer, type DhcpServer } from './boot/dhcp/index.js';
 import { VERSION } from './version.js';
+import { MusterError } from './errors.js';
 
 const JOB_GRACE_MS = 10_000;
 const EVENT_PRUNE_MS = 3600_000;
@@ -82,6 +85,9 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   rel.add('pinned http port', releasePinnedPort);
   try {
     await mkdir(config.statedir, { recursive: true, mode: 0o755 });
+    // New nodes get it: a typo must stop the daemon, not every new node's first boot.
+    const badBootenv = await unknownBootenv(config.statedir, config.defaults.bootenv);
+    if (badBootenv !== null) throw new MusterError('CONFIG_INVALID', `'default bootenv': ${badBootenv}`);
     const db = await openDb({ databaseUrl: config.databaseUrl, statedir: config.statedir, poolMax: config.databasePoolSize });
     rel.add('database', () => db.close());
     log.info({ backend: db.kind, statedir: config.statedir }, 'database ready');
@@ -127,6 +133,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
         maxTransfers: config.tftpMaxTransfers,
         maxTransfersPerClient: config.tftpMaxTransfersPerClient,
         maxTimeout: config.tftpMaxTimeout,
+        maxBlksize: config.tftpMaxBlksize,
         log,
       });
       rel.add('tftp', () => tftp!.close());
@@ -169,6 +176,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     }, EVENT_PRUNE_MS);
     prune.unref();
     rel.add('event pruning', async () => clearInterval(prune));
+    rel.add('node timeout sweep', startTimeoutSweep(db, config.nodeTimeout, log));
 
     const ports = { provisiond: provisiond.port, tftp: tftp?.port ?? 0, dhcp: dhcp ? config.dhcpPort : 0 };
     const [apiUrl, httpUrl] = [apiAt.url, httpAt.url];

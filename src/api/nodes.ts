@@ -5,7 +5,8 @@ import { MusterError } from '../errors.js';
 import type { PluginOpts } from './deps.js';
 import { sendJson } from './json-stream.js';
 import { resolveSelection } from './select.js';
-import { AddBody, NodeOut, ReplaceBody, SelectBody, SelectionOut, SelectQuery, SetBody } from './schemas/nodes.js';
+import { checkSetting } from './setting-checks.js';
+import { AddBody, NodeOut, ReplaceBody, SelectBody, SelectionOut, SelectQuery, SetBody, SetOut } from './schemas/nodes.js';
 
 const AddedOut = z.object({ nodes: z.array(NodeOut) });
 
@@ -34,13 +35,14 @@ export async function nodesRoutes(app: FastifyInstance, { deps }: PluginOpts): P
 
   app.post(
     '/nodes/set',
-    { schema: { summary: 'Set one field on the selected nodes', body: SetBody, response: { 200: SelectionOut } } },
+    { schema: { summary: 'Set one field on the selected nodes', body: SetBody, response: { 200: SetOut } } },
     async (req, reply) => {
       const body = req.body as z.infer<typeof SetBody>;
       const key = resolveSetKey(body.key);
+      const warnings = await checkSetting(deps.config.statedir, key, body.value);
       const sel = await resolveSelection(db, body.select);
       const nodes = await setNodes(db, sel.nodes.map((n) => n.mac), key, body.value);
-      return sendJson(reply, SelectionOut, { nodes, missing: sel.missing });
+      return sendJson(reply, SetOut, { nodes, missing: sel.missing, warnings });
     },
   );
 

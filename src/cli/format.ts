@@ -15,6 +15,7 @@ export interface ApiNode {
   observedIpaddr: string | null;
   observedAt: string | null;
   lastcontact: string | null;
+  timedOutAt: string | null;
   lastExit: number | null;
   lastReport: string | null;
   createdAt: string;
@@ -55,6 +56,11 @@ export function shownAddress(n: Pick<ApiNode, 'ipaddr' | 'observedIpaddr'>): str
   return n.ipaddr !== null && n.ipaddr !== n.observedIpaddr ? `${n.observedIpaddr}!` : n.observedIpaddr;
 }
 
+/** The last state a node asked for, or 'timed out' (the Perceus guide's word) once silent past `node timeout`. */
+function shownStatus(n: Pick<ApiNode, 'status' | 'timedOutAt'>): string {
+  return n.timedOutAt !== null ? 'timed out' : (n.status ?? UNDEF);
+}
+
 export function statusTable(nodes: ApiNode[], now = Date.now()): string[] {
   const head = 'HostName             Status         IP Address             Last Contact';
   return [
@@ -62,7 +68,7 @@ export function statusTable(nodes: ApiNode[], now = Date.now()): string[] {
     '-'.repeat(79),
     ...byGroupThenName(nodes).map(
       (n) =>
-        `${col(n.name, 20)} ${col(n.status ?? UNDEF, 14)} ${col(shownAddress(n), 22)} ${col(sinceContact(n.lastcontact, now), 17)}`.trimEnd(),
+        `${col(n.name, 20)} ${col(shownStatus(n), 14)} ${col(shownAddress(n), 22)} ${col(sinceContact(n.lastcontact, now), 17)}`.trimEnd(),
     ),
   ];
 }

@@ -49,10 +49,10 @@ export const FlatConfigSchema = z.object({
   tftpMaxTransfers: z.number(),
   tftpMaxTransfersPerClient: z.number(),
   tftpMaxTimeout: z.number(),
+  tftpMaxBlksize: z.number(),
   exportFiles: z.array(z.enum(['ethers', 'hosts', 'dnsmasq'])),
   /** Perceus's parser splits values on commas; kernel args keep theirs (joined back with ','). */
   bootKernelArgs: z.array(z.string()),
-  defaultBootenv: z.string(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
 type FlatConfig = z.infer<typeof FlatConfigSchema>;
@@ -160,9 +160,10 @@ export const KEYS: readonly KeySpec[] = [
   spec('tftp max transfers', 'tftpMaxTransfers', k.whole('transfers', 1, 10_000), fixed(256)),
   spec('tftp max transfers per client', 'tftpMaxTransfersPerClient', k.whole('transfers', 1, 10_000), fixed(8)),
   spec('tftp max timeout', 'tftpMaxTimeout', k.whole('seconds', 1, 255), fixed(10)),
+  spec('tftp max blksize', 'tftpMaxBlksize', k.whole('bytes', 8, 65_464), fixed(65_464)),
   spec('export files', 'exportFiles', k.oneOf('ethers', 'hosts', 'dnsmasq'), () => [], { list: true }),
   spec('boot kernel args', 'bootKernelArgs', k.plain, () => ['console=tty0 console=ttyS0', '115200n8'], { list: true }),
-  spec('default bootenv', 'defaultBootenv', k.name, fixed('discovery')),
+  spec('default bootenv', 'defaults.bootenv', k.name, fixed('discovery')),
   spec('log level', 'logLevel', k.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), fixed('info')),
   spec('node name', 'defaults.nameTemplate', k.nameTemplate, fixed('n####')),
   spec('first node', 'defaults.firstNode', k.whole('', 0, 999_999_999), fixed(0)),

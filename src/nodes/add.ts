@@ -40,10 +40,10 @@ export async function addNodes(db: Db, input: NewNode[], defaults: NodeDefaults)
       await refuseExisting(q, items);
       const names = await allocateNames(q, items, defaults);
       const { rows } = await q.query(
-        `INSERT INTO nodes (mac, name, groupname, vnfs, enabled, debug)
-         SELECT m, n, $3, $4, $5, $6 FROM unnest($1::macaddr[], $2::text[]) AS t(m, n)
+        `INSERT INTO nodes (mac, name, groupname, vnfs, enabled, debug, bootenv)
+         SELECT m, n, $3, $4, $5, $6, $7 FROM unnest($1::macaddr[], $2::text[]) AS t(m, n)
          RETURNING ${NODE_COLUMNS}`,
-        [await mapChunked(items, (i) => i.mac), names, defaults.group, defaults.vnfs, defaults.enabled, defaults.debug],
+        [await mapChunked(items, (i) => i.mac), names, defaults.group, defaults.vnfs, defaults.enabled, defaults.debug, defaults.bootenv],
       );
       const added = await mapChunked(rows, toNode);
       await addEvents(

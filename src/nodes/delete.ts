@@ -1,4 +1,4 @@
-import type { Db } from '../db/index.js';
+import type { Db, Queryable } from '../db/index.js';
 import { MusterError } from '../errors.js';
 import { addEvents } from '../events/index.js';
 import { macNodeId, tryParseMac } from './mac.js';
@@ -23,6 +23,23 @@ export async function deleteNodes(db: Db, macs: string[]): Promise<Node[]> {
  * field; the old NodeID is removed (and so is the new node's own name). When `newId` is a MAC that
  * is not registered yet, the old node simply moves to that MAC.
  */
+/**
+ * A running job's worker finishes it by the node's MAC, so the MAC must not change under it. The
+ * lock is the queue's per-node one (enqueue, completion and cancel take it); the job rows that may
+ * be claimed are locked too, so no claim starts one while the node moves.
+ */
+async function refuseRunningJob(q: Queryable, node: Node): Promise<void> {
+  await q.query(`SELECT muster_lock_node($1::macaddr)`, [node.mac]);
+  const { rows } = await q.query<{ id: string; state: string }>(
+    `SELECT id::text, state FROM jobs WHERE node = $1::macaddr AND (state = 'running' OR ready) FOR UPDATE`,
+    [node.mac],
+  );
+  const running = rows.find((r) => r.state === 'running');
+  if (running) {
+    throw new MusterError('JOB_ACTIVE', `node '${node.name}' is running job ${running.id}: wait for it or cancel it, then replace the node`);
+  }
+}
+
 export async function replaceNode(db: Db, oldMac: string, newId: { mac?: string; name?: string }): Promise<Node> {
   return db.tx(async (q) => {
     const old = await q.query(`SELECT ${NODE_COLUMNS} FROM nodes WHERE mac = $1::macaddr`, [oldMac]);
@@ -35,6 +52,7 @@ export async function replaceNode(db: Db, oldMac: string, newId: { mac?: string;
     if (!t && !newId.mac) throw new MusterError('NODE_NOT_FOUND', `node '${newId.name}' does not exist`);
     const newMac = t?.mac ?? tryParseMac(newId.mac!)!;
     if (newMac === oldNode.mac) throw new MusterError('REQUEST_INVALID', 'a node cannot replace itself');
+    await refuseRunningJob(q, oldNode);
     if (t) await q.query(`DELETE FROM nodes WHERE mac = $1::macaddr`, [t.mac]);
     const { rows } = await q.query(
       `UPDATE nodes SET mac = $2::macaddr, updated_at = now() WHERE mac = $1::macaddr RETURNING ${NODE_COLUMNS}`,

@@ -6,4 +6,5 @@ export { addNode, addNodes, type NewNode } from './add.js';
 export { getNodeByMac, getNodeByName, recordContact, listGroups, type GroupCount } from './query.js';
 export { setNodes, resolveSetKey, parseSetValue, SET_KEYS, type SetKey } from './set.js';
 export { deleteNodes, replaceNode } from './delete.js';
+export { markTimedOut, startTimeoutSweep } from './timeout.js';
 export { selectNodes, selectGroups, type Selection } from './select.js';

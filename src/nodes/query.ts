@@ -20,7 +20,7 @@ export async function getNodeByName(db: Queryable, name: string): Promise<Node |
  */
 export async function recordContact(db: Queryable, mac: string, c: { status: string; from: string | null }): Promise<Node | null> {
   const { rows } = await db.query(
-    `UPDATE nodes SET status = $2, lastcontact = now(),
+    `UPDATE nodes SET status = $2, lastcontact = now(), timed_out_at = NULL,
        observed_ipaddr = coalesce($3::inet, observed_ipaddr),
        observed_at = CASE WHEN $3::inet IS NULL THEN observed_at ELSE now() END
      WHERE mac = $1::macaddr RETURNING ${NODE_COLUMNS}`,

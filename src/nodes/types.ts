@@ -17,6 +17,8 @@ export const NodeSchema = z.object({
   observedIpaddr: z.string().nullable(),
   observedAt: z.date().nullable(),
   lastcontact: z.date().nullable(),
+  /** when the node was found silent for longer than `node timeout` (cleared by its next contact) */
+  timedOutAt: z.date().nullable(),
   /** what the node's provisiond reported after running its last nodescript */
   lastExit: z.number().int().nullable(),
   lastReport: z.date().nullable(),
@@ -36,4 +38,6 @@ export interface NodeDefaults {
   vnfs: string;
   enabled: boolean;
   debug: number;
+  /** `default bootenv`: what a new node boots until an admin sets another. */
+  bootenv: string;
 }

@@ -64,11 +64,11 @@ const USER_DEFAULTS: Config = {
   tftpMaxTransfers: 256,
   tftpMaxTransfersPerClient: 8,
   tftpMaxTimeout: 10,
+  tftpMaxBlksize: 65_464,
   exportFiles: [],
   bootKernelArgs: ['console=tty0 console=ttyS0', '115200n8'],
-  defaultBootenv: 'discovery',
   logLevel: 'info',
-  defaults: { nameTemplate: 'n####', firstNode: 0, totalNodes: undefined, group: 'cluster', vnfs: '', enabled: true, debug: 0 },
+  defaults: { nameTemplate: 'n####', firstNode: 0, totalNodes: undefined, group: 'cluster', vnfs: '', enabled: true, debug: 0, bootenv: 'discovery' },
 };
 
 /** Loads from a muster.conf with the given text, as a non-root user with an empty environment. */
@@ -217,7 +217,7 @@ describe('loadConfig with a Perceus directory', () => {
     assert.equal(config.vnfsMethod, 'nfs');
     assert.equal(config.vnfsPrefix, '');
     assert.equal(config.nodeTimeout, 600);
-    assert.deepEqual(config.defaults, { nameTemplate: 'n####', firstNode: 1, totalNodes: undefined, group: 'cluster', vnfs: '', enabled: true, debug: 0 });
+    assert.deepEqual(config.defaults, { nameTemplate: 'n####', firstNode: 1, totalNodes: undefined, group: 'cluster', vnfs: '', enabled: true, debug: 0, bootenv: 'discovery' });
     assert.equal(sources.vnfsMaster, 'default');
     const ignored = warnings.filter((w) => w.includes('is a Perceus setting muster ignores')).map((w) => w.split(': ')[0]);
     assert.deepEqual(ignored, [16, 19, 20, 21, 22, 28, 29].map((line) => `${join(dir, 'perceus.conf')}:${line}`));

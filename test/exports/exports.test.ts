@@ -32,7 +32,7 @@ describe('export rendering', () => {
   });
 });
 
-const defaults: NodeDefaults = { nameTemplate: 'n####', firstNode: 0, group: 'c', vnfs: '', enabled: true, debug: 0 };
+const defaults: NodeDefaults = { nameTemplate: 'n####', firstNode: 0, group: 'c', vnfs: '', enabled: true, debug: 0, bootenv: 'discovery' };
 
 await describeEachBackend('export files', (kind) => {
   let t: TestDb;

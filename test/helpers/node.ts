@@ -17,6 +17,7 @@ export function makeNode(fields: Partial<Node> = {}): Node {
     observedIpaddr: null,
     observedAt: null,
     lastcontact: null,
+    timedOutAt: null,
     lastExit: null,
     lastReport: null,
     createdAt: at,

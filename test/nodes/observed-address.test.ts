@@ -56,6 +56,6 @@ it('node status shows where a node came from, marked when it is not its set ipad
 
 const API_NODE: ApiNode = {
   mac: MAC, name: 'n0000', group: 'cluster', vnfs: '', enabled: true, debug: 0, desc: '', bootenv: 'discovery', status: 'init',
-  ipaddr: null, observedIpaddr: null, observedAt: null, lastcontact: null, lastExit: null, lastReport: null,
+  ipaddr: null, observedIpaddr: null, observedAt: null, lastcontact: null, timedOutAt: null, lastExit: null, lastReport: null,
   createdAt: '2024-01-01T00:00:00Z', updatedAt: '2024-01-01T00:00:00Z',
 };

@@ -5,7 +5,7 @@ import { addNode, addNodes, deleteNodes, replaceNode, selectNodes, setNodes, get
 import { MusterError, type ErrorCode } from '../../src/errors.js';
 import { listEvents } from '../../src/events/index.js';
 
-const defaults: NodeDefaults = { nameTemplate: 'n####', firstNode: 0, group: 'cluster', vnfs: '', enabled: true, debug: 0 };
+const defaults: NodeDefaults = { nameTemplate: 'n####', firstNode: 0, group: 'cluster', vnfs: '', enabled: true, debug: 0, bootenv: 'discovery' };
 const mac = (i: number) => `02:00:00:00:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
 const code = (c: ErrorCode) => (e: unknown) => e instanceof MusterError && e.code === c;
 

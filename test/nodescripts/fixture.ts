@@ -7,7 +7,7 @@ import type { NodeDefaults } from '../../src/nodes/index.js';
 import { NodescriptService, type NodescriptServiceOptions } from '../../src/nodescripts/service.js';
 import { freshDb, type Backend, type TestDb } from '../helpers/db.js';
 
-export const DEFAULTS: NodeDefaults = { nameTemplate: 'n####', firstNode: 0, group: 'cluster', vnfs: '', enabled: true, debug: 0 };
+export const DEFAULTS: NodeDefaults = { nameTemplate: 'n####', firstNode: 0, group: 'cluster', vnfs: '', enabled: true, debug: 0, bootenv: 'discovery' };
 
 /** Writes a module; `exec` false leaves it non-executable. */
 export async function writeModule(statedir: string, rel: string, text: string, exec = true): Promise<string> {

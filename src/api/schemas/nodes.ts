@@ -6,6 +6,8 @@ import { repeated, queryBool } from '../zod.js';
 export const NodeOut = NodeSchema;
 
 export const SelectionOut = z.object({ nodes: z.array(NodeOut), missing: z.array(z.string()) });
+/** `warnings`: the value was set but looks wrong (a VNFS this master does not hold). */
+export const SetOut = SelectionOut.extend({ warnings: z.array(z.string()) });
 
 /** How a request names nodes: patterns (names, ranges, globs), NodeIDs, or exact groups. */
 export const SelectQuery = z.object({

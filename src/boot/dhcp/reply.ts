@@ -9,6 +9,12 @@ import type { Subnet } from './settings.js';
 
 /** PXE vendor sub-option 6 (discovery control) = 8: boot the file in this reply, no boot-server discovery. */
 const PXE_BOOT_FROM_THIS_REPLY = new Map([[6, Buffer.from([8])]]);
+/**
+ * iPXE setting `no-pxedhcp` (option 175, sub-option 176) = 1: do not wait for ProxyDHCP offers.
+ * Without it iPXE holds every full-mode offer ~3 s in case a ProxyDHCP server answers too; in
+ * full mode muster is that server itself, so the wait is for nothing.
+ */
+const IPXE_NO_PXEDHCP = new Map([[176, Buffer.from([1])]]);
 const OPT_BOOTFILE = 67;
 const FILE_FIELD_BYTES = 127;
 
@@ -53,6 +59,7 @@ export function buildReply(req: DhcpPacket, s: ReplySpec): DhcpPacket {
     if (s.proxy || boot.vendorClass === 'HTTPClient') o.vendorClass = boot.vendorClass;
     if (s.proxy && (boot.kind === 'bios' || boot.kind === 'uefi')) o.vendorSpecific = PXE_BOOT_FROM_THIS_REPLY;
     if (s.proxy && req.options.clientUuid) o.clientUuid = req.options.clientUuid;
+    if (!s.proxy && boot.kind === 'ipxe') o.ipxe = IPXE_NO_PXEDHCP;
   }
   if (req.options.relayAgentInfo) o.relayAgentInfo = req.options.relayAgentInfo;
   return {

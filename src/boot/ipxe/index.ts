@@ -6,6 +6,7 @@ import { loadBootenvTemplate } from './template.js';
 
 export { BUILTIN_BOOTENVS, DEFAULT_KERNEL_ARGS, bootPaths, chainScript, renderBootScript, type BootContext } from './script.js';
 export { loadBootenvTemplate, MAX_TEMPLATE_BYTES } from './template.js';
+export { knownBootenvs, unknownBootenv } from './bootenvs.js';
 
 /**
  * The script for a node (null: unregistered MAC), reading its admin template from

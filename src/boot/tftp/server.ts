@@ -31,7 +31,7 @@ export interface TftpServerOptions {
   timeoutMs?: number;
   /** Retransmissions of one window before the transfer is dropped (default 5). */
   retries?: number;
-  /** Largest blksize granted (default 65464, the RFC 2348 maximum). */
+  /** Largest blksize granted (default 65464, the RFC 2348 maximum); the interface's MTU caps it too (mtu.ts). */
   maxBlksize?: number;
   /** Largest windowsize granted (default 64). */
   maxWindowsize?: number;

@@ -14,6 +14,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { decodePacket, encodeData, encodeError, encodeOack, printable, TFTP_ERROR, type TransferMode, type RawOptions } from './codec.js';
 import { BlockReader, openInRoot } from './files.js';
+import { blksizeCeiling } from './mtu.js';
 import { negotiate, type NegotiationLimits } from './options.js';
 
 export type Outcome = 'complete' | 'timeout' | 'aborted' | 'refused' | 'failed' | 'closed';
@@ -101,7 +102,10 @@ export class Transfer {
     this.file = opened.file;
     if (this.req.mode === 'mail') return this.refuse(TFTP_ERROR.ILLEGAL_OPERATION, 'mail mode is not supported');
     const netascii = this.req.mode === 'netascii';
-    const { params, oack } = negotiate(this.req.options, netascii ? null : opened.size, this.cfg, this.cfg.timeoutMs);
+    const limits = this.req.options.has('blksize')
+      ? { ...this.cfg, maxBlksize: Math.min(this.cfg.maxBlksize, await blksizeCeiling(this.cfg.host, this.req.peer.address)) }
+      : this.cfg;
+    const { params, oack } = negotiate(this.req.options, netascii ? null : opened.size, limits, this.cfg.timeoutMs);
     this.blksize = params.blksize;
     this.windowsize = params.windowsize;
     this.timeoutMs = params.timeoutMs;

@@ -25,7 +25,8 @@ export function command(noun: Noun, product: string): Command {
       return cli.info('Nothing set.');
     }
     const client = await cli.client();
-    const done = await client.post<ApiSelection>('/nodes/set', { select: exactly(sel.nodes), key, value });
+    const done = await client.post<ApiSelection & { warnings: string[] }>('/nodes/set', { select: exactly(sel.nodes), key, value });
+    for (const w of done.warnings) cli.warn(w);
     if (cli.g.json) return cli.json(done);
     cli.info(`'${done.nodes.length}' nodes set ${key}='${value}': ${foldNames(done.nodes.map((n) => n.name))}`);
   })
