@@ -11,8 +11,9 @@ import { freshPgliteStatedir } from '../../helpers/db.js';
 import { dhclient, missingTools, startDnsmasq, startMuster, startRecorder, udhcpc, type Pose } from './peers.js';
 import { decode, DHCPACK, DHCPREQUEST, encode } from '../../../src/boot/dhcp/codec.js';
 import { clientMessage } from './packets.js';
+import { requireOrSkip } from '../../helpers/require.js';
 
-const skip = (await netnsUnavailable()) ?? (await missingTools('busybox', 'dhclient', 'dnsmasq')) ?? false;
+const skip = requireOrSkip((await netnsUnavailable()) ?? (await missingTools('busybox', 'dhclient', 'dnsmasq')));
 
 const setMac = (lan: Lan, host: string, mac: string) => execa('ip', ['-n', lan.hosts[host]!.ns, 'link', 'set', 'eth0', 'address', mac]);
 
