@@ -7,3 +7,4 @@ export { getNodeByMac, getNodeByName, recordContact, listGroups, type GroupCount
 export { setNodes, resolveSetKey, parseSetValue, SET_KEYS, type SetKey } from './set.js';
 export { deleteNodes, replaceNode } from './delete.js';
 export { selectNodes, selectGroups, type Selection } from './select.js';
+export { registryTotals, type RegistryTotals } from './totals.js';
