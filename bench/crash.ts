@@ -4,12 +4,12 @@
  * plus as many with two daemons on one Postgres, one of them killed. Runs the built dist/ (npm run
  * build first). Prints trials, jobs, lost, duplicated, overlapping, wrongly failed and wall time.
  */
-import { postgresAvailable } from '../test/helpers/db.js';
+import { postgresUnavailable } from '../test/helpers/db.js';
 import { crashTrials, type CrashOptions } from '../test/queue/crash-trial.js';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 20);
 const cases: Array<Pick<CrashOptions, 'backend' | 'daemons'>> = [{ backend: 'pglite', daemons: 1 }];
-if (await postgresAvailable()) cases.push({ backend: 'postgres', daemons: 1 }, { backend: 'postgres', daemons: 2 });
+if (!(await postgresUnavailable())) cases.push({ backend: 'postgres', daemons: 1 }, { backend: 'postgres', daemons: 2 });
 else process.stdout.write('postgres unreachable: PGlite only\n');
 
 process.stdout.write(`crash trials: ${TRIALS} per case, 8 nodes x 8 rounds of script jobs each, one daemon killed (SIGKILL) per trial\n`);

@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli, spawnDaemon, type TestDaemon } from '../test/helpers/daemon.js';
-import { freshPgDatabase, postgresAvailable } from '../test/helpers/db.js';
+import { freshPgDatabase, postgresUnavailable } from '../test/helpers/db.js';
 
 const N = Number(process.env.BENCH_NODES ?? 100_000);
 const BATCH = 1000;
@@ -54,7 +54,7 @@ try {
 } finally {
   await embedded.stop();
 }
-if (await postgresAvailable()) {
+if (!(await postgresUnavailable())) {
   const db = await freshPgDatabase({ migrate: false });
   const d = await spawnDaemon({ databaseUrl: db.url, env });
   try {

@@ -1,5 +1,5 @@
 import { openPg, openPglite, migrate, type Db } from '../../src/db/index.js';
-import { freshPgDatabase, postgresAvailable } from '../../test/helpers/db.js';
+import { freshPgDatabase, postgresUnavailable } from '../../test/helpers/db.js';
 
 /** Opens a fresh, migrated database of one backend; done() closes (and drops) it. */
 export type OpenDb = () => Promise<{ db: Db; done(): Promise<void> }>;
@@ -9,7 +9,7 @@ export type OpenDb = () => Promise<{ db: Db; done(): Promise<void> }>;
  * `pgMax`) when it is reachable, then on PGlite in memory.
  */
 export async function eachBackend(pgMax: number, bench: (name: string, open: OpenDb) => Promise<void>): Promise<void> {
-  if (await postgresAvailable()) {
+  if (!(await postgresUnavailable())) {
     await bench('postgres', async () => {
       const { url, drop } = await freshPgDatabase();
       const db = await openPg(url, { max: pgMax });

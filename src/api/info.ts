@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { configValue, describeConfig } from '../config/index.js';
+import { registryTotals } from '../nodes/index.js';
 import type { PluginOpts } from './deps.js';
 
 const ConfigOut = z.object({ config: z.array(z.tuple([z.string(), z.string()])) });
@@ -35,11 +36,7 @@ export async function infoRoutes(app: FastifyInstance, { deps }: PluginOpts): Pr
   );
 
   app.get('/info/system', { schema: { summary: 'Version, paths, database and registry totals', response: { 200: SystemOut } } }, async () => {
-    const { rows } = await deps.db.query<{ nodes: number; groups: number; vnfs: string[] }>(
-      `SELECT count(*)::int AS nodes, count(DISTINCT groupname)::int AS groups,
-              coalesce(array_agg(DISTINCT vnfs) FILTER (WHERE vnfs <> ''), '{}') AS vnfs FROM nodes`,
-    );
-    const r = rows[0]!;
+    const r = await registryTotals(deps.db);
     return {
       version: deps.version,
       pid: process.pid,

@@ -6,11 +6,11 @@ import { z } from 'zod';
 import { MusterError } from '../errors.js';
 import { completeNodeTask } from '../queue/index.js';
 import { getNodeByMac, isValidNodeName, macNodeId, parseMac, tryParseMac } from '../nodes/index.js';
-import { errorScript, KEEPALIVE, withKeepalive } from '../nodescripts/framing.js';
-import { written } from '../nodescripts/delivery.js';
-import { recordReport } from '../nodescripts/report.js';
-import type { NodescriptService, ScriptReply } from '../nodescripts/service.js';
-import { isValidState } from '../nodescripts/tree.js';
+import { errorScript, KEEPALIVE, withKeepalive } from '../nodescripts/index.js';
+import { written } from '../nodescripts/index.js';
+import { recordReport } from '../nodescripts/index.js';
+import type { NodescriptService, ScriptReply } from '../nodescripts/index.js';
+import { isValidState } from '../nodescripts/index.js';
 import { PACKAGE_ROOT } from '../paths.js';
 
 const SHELL = 'text/x-shellscript; charset=utf-8';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { EXPORT_FORMATS } from '../exports/render.js';
+import { EXPORT_FORMATS } from '../exports/index.js';
 import { patternHelp, verb } from './select.js';
 
 /** `export dnsmasq|ethers|hosts [PATTERN…]`: registry files for a site's own DHCP/DNS. */

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { simulate } from '../nodescripts/simulate.js';
+import { simulate } from '../nodescripts/index.js';
 
 function whole(name: string): (v: string) => number {
   return (v) => {

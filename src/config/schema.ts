@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import type { NodeDefaults } from '../nodes/types.js';
+import type { NodeDefaults } from '../nodes/index.js';
 import * as k from './kinds.js';
 
 /** Every muster.conf setting as a flat camelCase field (the node defaults sit in `defaults`). */

@@ -8,3 +8,4 @@ export { setNodes, resolveSetKey, parseSetValue, SET_KEYS, type SetKey } from '.
 export { deleteNodes, replaceNode } from './delete.js';
 export { markTimedOut, startTimeoutSweep } from './timeout.js';
 export { selectNodes, selectGroups, type Selection } from './select.js';
+export { registryTotals, type RegistryTotals } from './totals.js';

@@ -1,5 +1,5 @@
-import { macNodeId } from '../nodes/mac.js';
-import type { Node } from '../nodes/types.js';
+import { macNodeId } from '../nodes/index.js';
+import type { Node } from '../nodes/index.js';
 
 /** Where VNFS images come from: perceus.conf's `vnfs transfer method/master/prefix`. */
 export interface VnfsTransfer {

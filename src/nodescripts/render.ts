@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { MusterError } from '../errors.js';
-import type { Node } from '../nodes/types.js';
+import type { Node } from '../nodes/index.js';
 import { moduleEnv, type VnfsTransfer } from './env.js';
 import { MODULE_STDERR, runModule, type ModuleLimits } from './run-module.js';
 import { listModules, plainModuleText } from './tree.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.js';
 import { MusterError } from '../errors.js';
-import { tryParseMac } from '../nodes/mac.js';
+import { tryParseMac } from '../nodes/index.js';
 import { finishJob } from './lifecycle.js';
 import { SQL } from './sql.js';
 

@@ -2,7 +2,7 @@ import type { Db, Queryable } from '../db/index.js';
 import { sqlState } from '../db/index.js';
 import { eachChunked, mapChunked } from '../async/index.js';
 import { MusterError } from '../errors.js';
-import { tryParseMac } from '../nodes/mac.js';
+import { tryParseMac } from '../nodes/index.js';
 import { getJig, parseJigArgs } from './jigs/registry.js';
 import { JobSchema, type Job, type JobRef, type JobState, type NewJob } from './types.js';
 

@@ -11,17 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLan, netnsUnavailable, type Lan } from '../helpers/netns.js';
-import { postgresAvailable } from '../helpers/db.js';
+import { postgresUnavailable } from '../helpers/db.js';
+import { requireOrSkip } from '../helpers/require.js';
 import { HTTP_PORT, startBootServer, type BootServer } from './qemu/server.js';
 import { qemuUnavailable, serialPath, startVm, type Firmware } from './qemu/vm.js';
 
 const SUBNET = '10.78.5';
 const BOOT_DEADLINE_MS = 120_000;
 
-const skip =
-  (await netnsUnavailable()) ??
-  (await qemuUnavailable()) ??
-  ((await postgresAvailable()) ? false : 'needs PostgreSQL on 127.0.0.1:5432 (Debian package postgresql)');
+const skip = requireOrSkip((await netnsUnavailable()) ?? (await qemuUnavailable()) ?? (await postgresUnavailable()));
 
 interface LogEntry {
   time: number;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { cli, spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { requireOrSkip } from '../helpers/require.js';
 
 const IPXE_EFI = '/usr/lib/ipxe/ipxe.efi';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -18,7 +19,7 @@ describe('network boot served by the daemon (TFTP, iPXE over HTTP, files)', () =
   });
   after(async () => d?.stop());
 
-  it('serves the iPXE binaries over TFTP from the populated root', { skip: !existsSync(IPXE_EFI) && 'Debian package ipxe missing' }, async () => {
+  it('serves the iPXE binaries over TFTP from the populated root', { skip: requireOrSkip(!existsSync(IPXE_EFI) && 'Debian package ipxe missing') }, async () => {
     const r = await execa('curl', ['-s', '--tftp-blksize', '1468', `tftp://127.0.0.1:${d.info.ports.tftp}/ipxe.efi`], { encoding: 'buffer', reject: false });
     assert.equal(r.exitCode, 0);
     assert.equal(sha(Buffer.from(r.stdout)), sha(await readFile(IPXE_EFI)));

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { cli, EPHEMERAL_PORTS, MUSTER_BIN, spawnDaemon } from '../helpers/daemon.js';
-import { freshPgDatabase, postgresAvailable } from '../helpers/db.js';
+import { freshPgDatabase, requirePostgres } from '../helpers/db.js';
 import { execa } from 'execa';
 
-const pgOk = await postgresAvailable();
+const pgSkip = await requirePostgres();
 
 async function daemonFails(args: string[], env: Record<string, string> = {}): Promise<{ exitCode: number; line: string }> {
   const runtime = await mkdtemp(join(tmpdir(), 'muster-run-'));
@@ -49,7 +49,7 @@ async function concurrentBulkAdds(databaseUrl?: string): Promise<void> {
 describe('muster daemon start-up and concurrency', () => {
   it('adds 2 x 500 nodes from two CLI processes at once without a duplicate name [pglite]', () => concurrentBulkAdds());
 
-  it('adds 2 x 500 nodes from two CLI processes at once without a duplicate name [postgres]', { skip: !pgOk && 'postgres unreachable' }, async () => {
+  it('adds 2 x 500 nodes from two CLI processes at once without a duplicate name [postgres]', { skip: pgSkip }, async () => {
     const db = await freshPgDatabase({ migrate: false });
     try {
       await concurrentBulkAdds(db.url);

@@ -70,12 +70,18 @@ await describeEachBackend('events API and muster monitor', (kind) => {
   });
 
   it('since=N starts at the events of the last N seconds', async () => {
+    const start = await newest();
     await addNode('early');
-    await new Promise((r) => setTimeout(r, 2500));
-    const lateAt = Date.now();
+    await new Promise((r) => setTimeout(r, 2500)); // makes 'early' older, not a synchronisation
     await addNode('late');
-    // A window just wide enough for 'late' however slow the machine is; 'early' is 2.5 s older.
-    const since = Math.ceil((Date.now() - lateAt) / 1000);
+    const added = (await list(`after=${start}&kind=node.added`)).events;
+    const at = (node: string) => new Date(added.find((e) => e.node === node)!.at).getTime();
+    const gap = at('late') - at('early');
+    assert.ok(gap >= 2500, `the events are ${gap} ms apart`);
+    // The window reaches half the gap past 'late' from the time the request is sent: 'early' is
+    // outside however late the server evaluates it; 'late' is inside unless the request takes
+    // longer than gap/2 to reach the database (the old fixed window failed when adding took long).
+    const since = (Date.now() - at('late') + gap / 2) / 1000;
     const recent = await list(`since=${since}&kind=node.added`);
     assert.deepEqual(recent.events.map((e) => e.node), ['late']);
   });

@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { cli, spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { requireOrSkip } from '../helpers/require.js';
 
 const NODES = ['02:00:00:00:0a:00', '02:00:00:00:0a:01', '02:00:00:00:0a:02'];
-const skip = (await execa('busybox', ['true'], { reject: false })).exitCode === 0 ? false : 'needs busybox (Debian package busybox)';
+const skip = requireOrSkip((await execa('busybox', ['true'], { reject: false })).exitCode !== 0 && 'needs busybox (Debian package busybox)');
 
 describe('node tasks through the real daemon and node client', { skip }, () => {
   let d: TestDaemon;

@@ -12,6 +12,7 @@ import { execa, type ResultPromise } from 'execa';
 import type { ApiEvent } from '../../src/cli/monitor.js';
 import type { ApiStats } from '../../src/cli/stats.js';
 import { cli, MUSTER_BIN, spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { requireOrSkip } from '../helpers/require.js';
 
 const NODE = '00:00:00:00:00:01';
 const VNFS_MASTER = '10.9.8.7:8987';
@@ -25,7 +26,7 @@ async function missing(): Promise<string | false> {
   return false;
 }
 
-describe('nodescripts acceptance through the real daemon', { skip: await missing() }, () => {
+describe('nodescripts acceptance through the real daemon', { skip: requireOrSkip(await missing()) }, () => {
   let d: TestDaemon;
   let monitor: ResultPromise;
   const lines: string[] = [];

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { openPg, migrate, loadMigrations } from '../../src/db/index.js';
 import { MusterError } from '../../src/errors.js';
-import { freshPgDatabase, postgresAvailable } from '../helpers/db.js';
+import { freshPgDatabase, requirePostgres } from '../helpers/db.js';
 
-const pgOk = await postgresAvailable();
+const pgSkip = await requirePostgres();
 
-it('applies every migration once, also when several daemons start at once [postgres]', { skip: !pgOk && 'postgres unreachable' }, async () => {
+it('applies every migration once, also when several daemons start at once [postgres]', { skip: pgSkip }, async () => {
   const fresh = await freshPgDatabase({ migrate: false });
   const dbs = await Promise.all([1, 2, 3].map(() => openPg(fresh.url, { max: 2 })));
   try {
@@ -20,7 +20,7 @@ it('applies every migration once, also when several daemons start at once [postg
   }
 });
 
-it('refuses to run against a schema with a breaking migration it does not know [postgres]', { skip: !pgOk && 'postgres unreachable' }, async () => {
+it('refuses to run against a schema with a breaking migration it does not know [postgres]', { skip: pgSkip }, async () => {
   const fresh = await freshPgDatabase();
   const db = await openPg(fresh.url, { max: 2 });
   try {

@@ -10,10 +10,11 @@ import pg from 'pg';
 import { migrate, openPg } from '../../src/db/index.js';
 import { spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-pg.js';
+import { requireOrSkip } from '../helpers/require.js';
 
 const RESTARTS = 10;
 const WRITERS = 6;
-const skip = process.env.CI ? false : (privatePostgresUnavailable() ?? false);
+const skip = requireOrSkip(privatePostgresUnavailable());
 
 let server: PrivatePostgres | undefined;
 let daemon: TestDaemon | undefined;

@@ -1,6 +1,7 @@
 /**
  * A real muster daemon in a child process (bin/muster daemon, the built dist/), on ephemeral
- * ports, with its own statedir and runtime dir; and a way to run the real CLI against it.
+ * ports, with its own statedir and runtime dir; and a way to run the real CLI against it. Loading
+ * this module rebuilds a stale dist/ first (helpers/dist.ts).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,9 @@ import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { readRuntimeFile, type RuntimeInfo } from '../../src/runtime.js';
+import { ensureFreshDist } from './dist.js';
+
+await ensureFreshDist();
 
 export const MUSTER_BIN = join(PACKAGE_ROOT, 'bin', 'muster');
 export const PERCEUS_BIN = join(PACKAGE_ROOT, 'bin', 'perceus');

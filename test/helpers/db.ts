@@ -9,23 +9,39 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'node:test';
 import pg from 'pg';
+import { requireOrSkip } from './require.js';
 import { openPg, openPglite, migrate, loadMigrations, type Db } from '../../src/db/index.js';
 
+/** CI sets this to a role with a password (.ci/run); locally the default relies on trust auth. */
 export const PG_ADMIN_URL = process.env.MUSTER_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-let pgUp: Promise<boolean> | null = null;
-export function postgresAvailable(): Promise<boolean> {
-  pgUp ??= (async () => {
-    const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+/** The admin URL without its password, for messages. */
+export const PG_SHOWN_URL = PG_ADMIN_URL.replace(/:\/\/([^:@/]*):[^@/]*@/, '://$1:***@');
+
+// SQLSTATE class 28: invalid authorization (wrong password, no pg_hba rule, unknown role).
+const AUTH_FAILED = /^28/;
+
+let pgCheck: Promise<string | null> | null = null;
+/** Null when the test Postgres takes connections, else why not: "auth failed" or "unreachable". */
+export function postgresUnavailable(): Promise<string | null> {
+  pgCheck ??= (async () => {
+    const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
     try {
       await c.connect();
       await c.end();
-      return true;
-    } catch {
-      return false;
+      return null;
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      const why = AUTH_FAILED.test(e.code ?? '') ? 'auth failed' : 'unreachable';
+      return `postgres ${why} at ${PG_SHOWN_URL}: ${e.message} (set MUSTER_TEST_PG; .ci/run sets up a role)`;
     }
   })();
-  return pgUp;
+  return pgCheck;
+}
+
+/** The `{ skip }` value of a test that needs Postgres; throws under CI (helpers/require.ts). */
+export async function requirePostgres(): Promise<string | false> {
+  return requireOrSkip(await postgresUnavailable());
 }
 
 export type Backend = 'pglite' | 'postgres';
@@ -134,12 +150,13 @@ export async function freshDb(kind: Backend): Promise<TestDb> {
 }
 
 /**
- * Runs the suite once per backend: always PGlite, and real Postgres when it is reachable. The
+ * Runs the suite once per backend: always PGlite, and real Postgres when it is reachable (under
+ * CI it must be). The
  * suite names carry the backend, so the test output says which backends ran.
  */
 export async function describeEachBackend(name: string, fn: (kind: Backend) => void): Promise<void> {
-  const pgOk = await postgresAvailable();
+  const skip = await requirePostgres();
   describe(`${name} [pglite]`, () => fn('pglite'));
-  if (pgOk) describe(`${name} [postgres]`, () => fn('postgres'));
-  else describe(`${name} [postgres]`, { skip: `postgres unreachable at ${PG_ADMIN_URL}` }, () => undefined);
+  if (skip) describe(`${name} [postgres]`, { skip }, () => undefined);
+  else describe(`${name} [postgres]`, () => fn('postgres'));
 }

@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { compressList, expand, naturalSort } from '../../src/hostlist/index.js';
 import { patternGenerator } from './random-patterns.js';
+import { requireOrSkip } from '../helpers/require.js';
 
 const PATTERNS = 600;
 
-const nodesetMissing = (await execa('nodeset', ['--version'], { reject: false })).exitCode === 0
-  ? false
-  : 'nodeset not found or not working: install the Debian package clustershell';
+const nodesetMissing = requireOrSkip(
+  (await execa('nodeset', ['--version'], { reject: false })).exitCode !== 0 && 'nodeset not found or not working: install the Debian package clustershell',
+);
 
 async function nodeset(args: string[], input?: string): Promise<string[]> {
   const r = await execa('nodeset', args, { input, reject: false });

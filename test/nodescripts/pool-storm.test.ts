@@ -10,11 +10,11 @@ import { openPg, type Db } from '../../src/db/index.js';
 import { silentLogger } from '../../src/log.js';
 import { NodescriptService } from '../../src/nodescripts/service.js';
 import { simulatedMac } from '../../src/nodescripts/simulate.js';
-import { freshPgDatabase, postgresAvailable } from '../helpers/db.js';
+import { freshPgDatabase, requirePostgres } from '../helpers/db.js';
 import { DEFAULTS } from './fixture.js';
 
 const NODES = 400;
-const skip = process.env.CI ? false : (await postgresAvailable()) ? false : 'postgres unreachable';
+const skip = await requirePostgres();
 
 let fresh: Awaited<ReturnType<typeof freshPgDatabase>> | undefined;
 let db: Db | undefined;

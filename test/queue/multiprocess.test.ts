@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { addJobs } from '../../src/queue/index.js';
-import { freshDb, postgresAvailable, PG_ADMIN_URL, type TestDb } from '../helpers/db.js';
+import { freshDb, requirePostgres, type TestDb } from '../helpers/db.js';
 import { parseRunLines, registerAppendJig, type RunLine } from './append-jig.js';
 import { startDaemon, type Daemon } from './daemons.js';
 import { addNodes, until } from './fixture.js';
 
 registerAppendJig();
-const skip = (await postgresAvailable()) ? false : `postgres unreachable at ${PG_ADMIN_URL}`;
+const skip = await requirePostgres();
 
 /** Per node: runs in queue order and never overlapping (a start without an end ends at `killedAt`). */
 function checkNodeRuns(lines: RunLine[], killedAt = Infinity): void {

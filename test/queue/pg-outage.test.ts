@@ -9,9 +9,10 @@ import { addJobs, getJob, startQueue, type QueueHandle } from '../../src/queue/i
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-pg.js';
 import { parseRunLines, registerAppendJig } from './append-jig.js';
 import { addNodes, until } from './fixture.js';
+import { requireOrSkip } from '../helpers/require.js';
 
 registerAppendJig();
-const skip = privatePostgresUnavailable() ?? false;
+const skip = requireOrSkip(privatePostgresUnavailable());
 
 // Issue 8, defect 2: renewals fail for longer than the lease. The attempt must be aborted before
 // a later attempt of its job can start, and must not end that later attempt.

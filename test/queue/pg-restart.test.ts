@@ -9,9 +9,10 @@ import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres 
 import { parseRunLines, registerAppendJig } from './append-jig.js';
 import { startDaemon, type Daemon } from './daemons.js';
 import { addNodes, until } from './fixture.js';
+import { requireOrSkip } from '../helpers/require.js';
 
 registerAppendJig();
-const skip = privatePostgresUnavailable() ?? false;
+const skip = requireOrSkip(privatePostgresUnavailable());
 
 /** Counts succeeded jobs; a query that fails while the server is down counts as "not yet". */
 const succeeded = (db: Db) => async () =>

@@ -82,9 +82,12 @@ await describeEachBackend('queue workers and jigs', (kind) => {
   });
 
   it('a run that lasts gets its job.started event before its end; a quick one shows only its end', async () => {
-    await script('slow.sh', 'sleep 1.5');
+    // The slow run lasts until its job.started event is stored, however slow the machine.
+    await script('slow.sh', 'while [ ! -e "$STATEDIR/slow.go" ]; do sleep 0.05; done');
     await start();
     const [slow, quick] = await addJobs(t.db, [{ node: macs[0]!, jig: 'script', args: { run: 'slow.sh' } }, { node: macs[1]!, jig: 'noop' }]);
+    await until('the slow job\'s job.started event', () => eventsOf(t.db, slow!.id), (e) => e.includes('job.started'));
+    await writeFile(join(t.statedir, 'slow.go'), '');
     assert.equal((await finished(slow!.id)).state, 'succeeded');
     assert.equal((await finished(quick!.id)).state, 'succeeded');
     assert.deepEqual(await eventsOf(t.db, slow!.id), ['job.queued', 'job.started', 'job.succeeded']);
@@ -153,10 +156,8 @@ await describeEachBackend('queue workers and jigs', (kind) => {
   it('wait: holds the node until its record matches, fails at the deadline otherwise', async () => {
     await start();
     const [w, next] = await addJobs(t.db, [{ node: macs[2]!, jig: 'wait', args: { equals: 'ready' }, timeoutSeconds: 30 }, { node: macs[2]!, jig: 'noop' }]);
-    await new Promise((r) => setTimeout(r, 300));
-    // Between its checks the wait job is queued, during one it runs (a slow machine may catch it
-    // there); either way the node's next job has not started.
-    assert.match((await getJob(t.db, w!.id)).state, /^(queued|running)$/);
+    // At least one check ran and snoozed (started, queued again); the node's next job waits.
+    await until('the wait job to check once', () => getJob(t.db, w!.id), (j) => j.startedAt !== null && j.state === 'queued');
     assert.equal((await getJob(t.db, next!.id)).state, 'queued');
     await t.db.query(`UPDATE nodes SET status = 'ready' WHERE mac = $1`, [macs[2]]);
     assert.equal((await finished(w!.id)).state, 'succeeded');

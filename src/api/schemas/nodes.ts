@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NodeSchema } from '../../nodes/types.js';
+import { NodeSchema } from '../../nodes/index.js';
 import { repeated, queryBool } from '../zod.js';
 
 /** A node as the API returns it: the registry's own schema (dates go out as ISO strings). */

@@ -3,7 +3,7 @@
  * Pure. The chain is: PXE ROM → iPXE binary over TFTP → iPXE asks again (user class `iPXE`) and
  * gets the HTTP URL of its script, so iPXE never loops back into TFTP.
  */
-import { macHexhyp } from '../../nodes/mac.js';
+import { macHexhyp } from '../../nodes/index.js';
 import type { DhcpOptions } from './options.js';
 
 export interface BootConfig {

@@ -49,6 +49,8 @@ export interface DhcpServerOptions {
 }
 
 export interface DhcpServer {
+  /** The bound DHCP port: `port`, or the one the system chose for 0. */
+  port: number;
   close(): Promise<void>;
   /** Counters: received, replies by type, drops by reason, errors. */
   stats(): Record<string, number>;
@@ -217,6 +219,7 @@ export async function startDhcpServer(o: DhcpServerOptions): Promise<DhcpServer>
   }
   log.info({ mode: o.mode, port: o.port, server: o.serverAddress, subnets: subnets.map((s) => s.cidr) }, 'DHCP server listening');
   return {
+    port: sockets[0]!.address().port,
     async close() {
       await closeAll();
       await Promise.all(queues.values());

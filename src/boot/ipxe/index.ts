@@ -1,6 +1,6 @@
 /** iPXE boot scripts: what the HTTP routes `/boot.ipxe` and `/boot/<mac>` answer. */
-import type { Node } from '../../nodes/types.js';
-import { isValidLabel } from '../../nodes/names.js';
+import type { Node } from '../../nodes/index.js';
+import { isValidLabel } from '../../nodes/index.js';
 import { BUILTIN_BOOTENVS, renderBootScript, type BootContext } from './script.js';
 import { loadBootenvTemplate } from './template.js';
 

@@ -10,9 +10,9 @@
  * name, a download that fails — gives a script that prints why, offers the iPXE shell for 30 s
  * and then asks muster again, so fixing the bootenv takes effect without touching the node.
  */
-import type { Node } from '../../nodes/types.js';
-import { isValidLabel } from '../../nodes/names.js';
-import { macHexhyp } from '../../nodes/mac.js';
+import type { Node } from '../../nodes/index.js';
+import { isValidLabel } from '../../nodes/index.js';
+import { macHexhyp } from '../../nodes/index.js';
 import { MusterError } from '../../errors.js';
 import { substitute } from './template.js';
 import { printable } from '../../text.js';

@@ -7,7 +7,7 @@
  */
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isValidLabel } from '../../nodes/names.js';
+import { isValidLabel } from '../../nodes/index.js';
 
 /** Largest template read; a bigger file is refused rather than served. */
 export const MAX_TEMPLATE_BYTES = 64 * 1024;

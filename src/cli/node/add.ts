@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { MusterError } from '../../errors.js';
-import { parseMac } from '../../nodes/mac.js';
+import { parseMac } from '../../nodes/index.js';
 import { verb } from '../select.js';
 import type { ApiNode } from '../format.js';
 

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/index.js';
 import { getNodeByMac } from '../../nodes/index.js';
-import { moduleEnv } from '../../nodescripts/env.js';
+import { moduleEnv } from '../../nodescripts/index.js';
 import type { JigContext } from './types.js';
 
 /**

@@ -4,7 +4,7 @@
  * the server keeps answering.
  */
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { DHCPDISCOVER, DHCPOFFER, decode, encode } from '../../../src/boot/dhcp/codec.js';
@@ -31,15 +31,18 @@ describe('dhcp fuzz', () => {
   describe('a live server on loopback', () => {
     let t: TestDb;
     let server: DhcpServer;
-    const PORT = 20000 + (process.pid % 20000);
+    // Ephemeral ports: the client socket first, so the server's replies can be aimed at it.
+    let sock: Socket;
     before(async () => {
+      sock = createSocket('udp4');
+      await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
       t = await freshDb('pglite');
       server = await startDhcpServer({
         db: t.db,
         mode: 'full',
         host: '127.0.0.1',
-        port: PORT,
-        clientPort: PORT + 1,
+        port: 0,
+        clientPort: sock.address().port,
         watchForeign: false,
         serverAddress: '127.0.0.1',
         subnets: [{ cidr: '127.0.0.0/24', ranges: ['127.0.0.10-127.0.0.250'] }],
@@ -47,6 +50,7 @@ describe('dhcp fuzz', () => {
       });
     });
     after(async () => {
+      sock?.close();
       await server?.close();
       await t?.cleanup();
     });
@@ -60,11 +64,9 @@ describe('dhcp fuzz', () => {
     };
 
     it('drops 3,000 hostile packets with counters, without throwing, and still answers a DISCOVER', async () => {
-      const sock = createSocket('udp4');
-      await new Promise<void>((r) => sock.bind(PORT + 1, '127.0.0.1', () => r()));
       const r = rng(7);
       for (let i = 0; i < 3_000; i++) {
-        sock.send(hostilePacket(r), PORT, '127.0.0.1');
+        sock.send(hostilePacket(r), server.port, '127.0.0.1');
         // paced by the server's own count so the kernel's socket buffer never overflows, however
         // slow the machine: every packet must reach the handler
         if (i % 20 === 19) await untilReceived(i + 1);
@@ -79,9 +81,8 @@ describe('dhcp fuzz', () => {
       // A broadcast reply would leave by whatever interface owns the server address, not
       // necessarily to this socket, so the test asks as a relay would (giaddr set): unicast to giaddr.
       const discover = clientMessage(DHCPDISCOVER, '52:54:00:fe:ed:01', {}, { giaddr: '127.0.0.1' });
-      sock.send(encode(discover), PORT, '127.0.0.1');
+      sock.send(encode(discover), server.port, '127.0.0.1');
       const offer = decode(await got);
-      sock.close();
       assert.ok(offer.ok);
       assert.equal(offer.packet.options.messageType, DHCPOFFER);
       const stats = server.stats();

@@ -11,8 +11,9 @@ import { freshPgliteStatedir } from '../../helpers/db.js';
 import { dhclient, missingTools, startDnsmasq, startMuster, startRecorder, udhcpc, type Pose } from './peers.js';
 import { decode, DHCPACK, DHCPREQUEST, encode } from '../../../src/boot/dhcp/codec.js';
 import { clientMessage } from './packets.js';
+import { requireOrSkip } from '../../helpers/require.js';
 
-const skip = (await netnsUnavailable()) ?? (await missingTools('busybox', 'dhclient', 'dnsmasq')) ?? false;
+const skip = requireOrSkip((await netnsUnavailable()) ?? (await missingTools('busybox', 'dhclient', 'dnsmasq')));
 
 const setMac = (lan: Lan, host: string, mac: string) => execa('ip', ['-n', lan.hosts[host]!.ns, 'link', 'set', 'eth0', 'address', mac]);
 
@@ -109,12 +110,14 @@ describe('dhcp proxy mode beside dnsmasq', { skip }, () => {
     const seen = startRecorder(lan, 'cli', 68);
     await seen.ready;
     const got = await udhcpc(lan, 'cli', 'bios', ['-B']);
-    await new Promise((r) => setTimeout(r, 600)); // the proxy offer waits 250 ms (proxyOfferDelayMs)
+    // The proxy offer waits 250 ms (proxyOfferDelayMs), so it may come after udhcpc took dnsmasq's.
+    const proxyOffer = () =>
+      seen.packets().map((h) => decode(Buffer.from(h, 'hex'))).flatMap((r) => (r.ok ? [r.packet] : [])).find((p) => p.options.messageType === 2 && p.yiaddr === '0.0.0.0');
+    for (const deadline = Date.now() + 10_000; !proxyOffer() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
     seen.stop();
     assert.match(got.ip ?? '', /^10\.77\.2\.1[0-5]\d$/);
     assert.equal(got.serverId, '10.77.2.2');
-    const offers = seen.packets().map((h) => decode(Buffer.from(h, 'hex'))).flatMap((r) => (r.ok ? [r.packet] : []));
-    const proxy = offers.find((p) => p.options.messageType === 2 && p.yiaddr === '0.0.0.0');
+    const proxy = proxyOffer();
     assert.ok(proxy, 'a proxy offer from muster');
     assert.equal(proxy.siaddr, '10.77.2.1');
     assert.equal(proxy.file, 'undionly.kpxe');

@@ -117,7 +117,19 @@ export async function startDnsmasq(lan: Lan, host: string, range: string, extra:
     `--dhcp-range=${range}`,
     ...extra,
   ]);
-  await new Promise((r) => setTimeout(r, 300));
+  // Its start-up log names the DHCP range once its sockets are bound: ready from then on.
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`dnsmasq did not start within 10 s: ${out}`)), 10_000);
+    child.all?.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('DHCP, IP range')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void child.then(() => reject(new Error(`dnsmasq exited at start: ${out}`)));
+  });
   return { child };
 }
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../../src/log.js';
 import { decodePacket, encodeAck, encodeRequest, type Packet, type RawOptions } from '../../../src/boot/tftp/codec.js';
 import { startTftpServer, type TftpServer, type TftpServerOptions } from '../../../src/boot/tftp/server.js';
+import { requireOrSkip } from '../../helpers/require.js';
 
 export const IPXE_EFI = '/usr/lib/ipxe/ipxe.efi';
 export const TEXT = 'line one\nline two\r\nbare CR\rend\n';
@@ -59,7 +60,7 @@ export function missingTool(cmd: string, pkg: string): string | false {
     execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
     return false;
   } catch {
-    return `${cmd} not installed (Debian package ${pkg})`;
+    return requireOrSkip(`${cmd} not installed (Debian package ${pkg})`);
   }
 }
 

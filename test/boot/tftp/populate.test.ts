@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { populateTftpRoot } from '../../../src/boot/tftp/populate.js';
 import { sha256File } from './helpers.js';
+import { requireOrSkip } from '../../helpers/require.js';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'muster-populate-'));
@@ -48,7 +49,7 @@ test('populateTftpRoot warns when the ipxe directory is missing and still create
   }
 });
 
-test('populateTftpRoot takes Debian\'s /usr/lib/ipxe (symlinked ipxe.efi resolved into a copy)', { skip: existsSync('/usr/lib/ipxe/ipxe.efi') ? false : 'Debian package ipxe not installed' }, async () => {
+test('populateTftpRoot takes Debian\'s /usr/lib/ipxe (symlinked ipxe.efi resolved into a copy)', { skip: requireOrSkip(!existsSync('/usr/lib/ipxe/ipxe.efi') && 'Debian package ipxe not installed') }, async () => {
   const dir = await tempDir();
   try {
     const report = await populateTftpRoot(dir, '/usr/lib/ipxe');

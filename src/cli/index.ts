@@ -1,0 +1,2 @@
+// The muster/perceus command line (bin/muster, bin/perceus).
+export { main } from './main.js';
