@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { EPHEMERAL_PORTS, MUSTER_BIN } from '../test/helpers/daemon.js';
-import { freshPgDatabase, postgresAvailable } from '../test/helpers/db.js';
+import { freshPgDatabase, postgresUnavailable } from '../test/helpers/db.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -64,7 +64,7 @@ for (let i = 0; i < RUNS; i++) {
 }
 report('embedded, fresh', fresh);
 report('embedded, warm', warm);
-if (await postgresAvailable()) {
+if ((await postgresUnavailable()) === null) {
   const pg: Array<{ s: number; mb: number }> = [];
   for (let i = 0; i < RUNS; i++) {
     const statedir = await mkdtemp(join(tmpdir(), 'muster-bench-start-'));

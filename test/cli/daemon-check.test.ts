@@ -6,10 +6,9 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { execa } from 'execa';
 import { MUSTER_BIN } from '../helpers/daemon.js';
-import { freshPgDatabase, postgresAvailable } from '../helpers/db.js';
+import { freshPgDatabase, requirePostgres } from '../helpers/db.js';
 
-const pgOk = await postgresAvailable();
-if (!pgOk && process.env.CI) throw new Error('daemon --check test: postgres unreachable on 127.0.0.1:5432');
+const pgSkip = await requirePostgres();
 
 async function check(conf: string, env: Record<string, string> = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'muster-check-'));
@@ -48,7 +47,7 @@ it('an unreachable DATABASE_URL exits 1 with DB_UNREACHABLE', async () => {
   assert.match(r.stderr, /^muster: cannot connect to database postgres:\/\/muster@127\.0\.0\.1:1\/muster: .*ECONNREFUSED.*\(DB_UNREACHABLE\)$/);
 });
 
-it('a reachable DATABASE_URL exits 0', { skip: pgOk ? false : 'postgres unreachable on 127.0.0.1:5432' }, async () => {
+it('a reachable DATABASE_URL exits 0', { skip: pgSkip }, async () => {
   const { url, drop } = await freshPgDatabase();
   try {
     const r = await check('', { DATABASE_URL: url });

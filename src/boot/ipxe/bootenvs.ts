@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isValidLabel } from '../../nodes/names.js';
+import { isValidLabel } from '../../nodes/index.js';
 import { BUILTIN_BOOTENVS } from './script.js';
 
 /**
