@@ -60,7 +60,7 @@ async function plain(db: Db): Promise<Figures> {
   let done = 0;
   let stopping = false;
   let wake: (() => void)[] = [];
-  const unlisten = await db.listen('plain_jobs', () => { const w = wake; wake = []; w.forEach((f) => f()); });
+  const unlisten = await db.listen('plain_jobs', () => { const w = wake; wake = []; for (const f of w) f(); });
   const loop = async () => {
     while (!stopping) {
       const { rows } = await db.query<{ id: number }>(
@@ -85,7 +85,7 @@ async function plain(db: Db): Promise<Figures> {
   }
   await until(() => done >= JOBS + LATENCY_JOBS);
   stopping = true;
-  wake.forEach((f) => f());
+  for (const f of wake) f();
   await Promise.all(loops);
   await unlisten();
   const lat = await latencies(db, 'plain_jobs', JOBS);

@@ -43,7 +43,10 @@ describe('log lines', () => {
 
   it('a child of a child binding the same key writes it once, with the innermost value; a call repeating a binding too', () => {
     const lines: string[] = [];
-    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString().trim()), done()) });
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => {
+      lines.push(chunk.toString().trim());
+      done();
+    } });
     const root = createLogger('info', sink);
     root.child({ mod: 'tftp' }).child({ mod: 'tftp' }).child({ peer: '10.0.0.9:1234' }).info('one');
     root.child({ mod: 'api' }).child({ mod: 'events' }).info('two');

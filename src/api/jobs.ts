@@ -45,12 +45,12 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: PluginOpts): Pr
       const sel = await resolveSelection(db, body.select);
       const specs: NewJob[] = [];
       await eachChunked(sel.nodes, (n) =>
-        body.steps.forEach((s, i) =>
+        body.steps.forEach((s, i) => {
           specs.push({
             node: n.mac, jig: s.jig, args: s.args, maxAttempts: body.maxAttempts, timeoutSeconds: body.timeoutSeconds,
             idempotencyKey: body.idempotencyKey === undefined ? undefined : `${body.idempotencyKey}/${n.mac}/${i}`,
-          }),
-        ),
+          });
+        }),
       );
       const jobs = await addJobs(db, specs, { chain: body.chain });
       return sendJson(reply.code(201), QueuedOut, { jobs, missing: sel.missing });

@@ -76,7 +76,9 @@ function split(name: string): Entry {
 
 function join(e: Entry): string {
   let s = e.texts[0]!;
-  e.dims.forEach((d, i) => (s += d + e.texts[i + 1]!));
+  e.dims.forEach((d, i) => {
+    s += d + e.texts[i + 1]!;
+  });
   return s;
 }
 

@@ -52,7 +52,7 @@ function spelledMac(input: string): string | null {
     const m = /^([0-9a-f]{1,2})([:-])([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})\2([0-9a-f]{1,2})$/i.exec(s);
     if (m) groups = [m[1]!, m[3]!, m[4]!, m[5]!, m[6]!, m[7]!].map((g) => g.padStart(2, '0'));
   }
-  if (!groups || groups.length !== 6) return null;
+  if (groups?.length !== 6) return null;
   return groups.join(':').toLowerCase();
 }
 

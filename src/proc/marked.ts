@@ -38,7 +38,7 @@ export async function findMarked(search: MarkedSearch): Promise<number[]> {
   const pids = readdirSync('/proc')
     .map(Number)
     .filter((pid) => Number.isInteger(pid) && pid > 1 && pid !== process.pid && (inRange === null || inRange(pid)));
-  const marked = (env: Buffer | null): boolean => env !== null && env.includes(marker);
+  const marked = (env: Buffer | null): boolean => env?.includes(marker) === true;
   if (inRange !== null) return pids.filter((pid) => marked(readOrNull(() => readFileSync(`/proc/${pid}/environ`))));
   const envs = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/environ`).catch(() => null)));
   return pids.filter((_, i) => marked(envs[i]!));

@@ -21,13 +21,13 @@ await describeEachBackend('events writer', (kind) => {
       level: 'warn',
       node: 'n\u00000001',
       message: 'module 50-\u0000evil\u001b[31m failed',
-      data: { module: 'mod\u0000ule', list: ['a\u0000b', 7, null], ['k\u0000ey']: { deep: '\ud800lone' } },
+      data: { module: 'mod\u0000ule', list: ['a\u0000b', 7, null], 'k\u0000ey': { deep: '\ud800lone' } },
     });
     const [e] = (await listEvents(t.db, { kindPrefix: 'nodescript.' })).slice(-1);
     assert.ok(e);
     assert.equal(e.node, 'n\ufffd0001');
     assert.equal(e.message, 'module 50-\ufffdevil\ufffd[31m failed');
-    assert.deepEqual(e.data, { module: 'mod\ufffdule', list: ['a\ufffdb', 7, null], ['k\ufffdey']: { deep: '\ufffdlone' } });
+    assert.deepEqual(e.data, { module: 'mod\ufffdule', list: ['a\ufffdb', 7, null], 'k\ufffdey': { deep: '\ufffdlone' } });
   });
 
   it('writes bulk events with NUL-bearing strings', async () => {

@@ -67,7 +67,7 @@ function judge(want: string, v: ClientView, subnet: Subnet, state: 'selecting' |
   const reserved = v.reservation !== null && subnet.contains(v.reservation) ? v.reservation : null;
   if (reserved && want !== reserved) return { do: 'nak', reason: `this node's address is ${reserved}, not ${want}` };
   const holder = v.holders.get(want);
-  if (holder && holder.active && holder.mac !== v.mac && want !== reserved) {
+  if (holder?.active && holder.mac !== v.mac && want !== reserved) {
     return { do: 'nak', reason: `${want} is leased to another client` };
   }
   if (want === reserved || v.lease?.ip === want) return { do: 'ack', ip: want };

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidLabel } from '../../nodes/index.js';
@@ -9,7 +10,7 @@ import { BUILTIN_BOOTENVS } from './script.js';
  * ago counts.
  */
 export async function knownBootenvs(statedir: string): Promise<string[]> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(join(statedir, 'bootenvs'), { withFileTypes: true });
   } catch (err) {

@@ -14,7 +14,7 @@ export { knownBootenvs, unknownBootenv } from './bootenvs.js';
  * bootenv or template takes effect on the node's next boot, with no regeneration step.
  */
 export async function bootScriptFor(node: Node | null, ctx: Omit<BootContext, 'template'>, statedir: string): Promise<string> {
-  const custom = node !== null && node.enabled && !(BUILTIN_BOOTENVS as readonly string[]).includes(node.bootenv) && isValidLabel(node.bootenv);
+  const custom = node?.enabled && !(BUILTIN_BOOTENVS as readonly string[]).includes(node.bootenv) && isValidLabel(node.bootenv);
   const template = custom ? await loadBootenvTemplate(statedir, node.bootenv) : null;
   return renderBootScript(node, { ...ctx, template });
 }

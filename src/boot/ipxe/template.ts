@@ -5,7 +5,7 @@
  * collide: `${net0/mac}` passes through untouched for iPXE to expand at boot time. An unknown
  * `{{field}}` is an error (a typo must not boot a node with an empty kernel argument).
  */
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidLabel } from '../../nodes/index.js';
 
@@ -38,7 +38,7 @@ export function substitute(template: string, fields: Fields): Substituted {
  */
 export async function loadBootenvTemplate(statedir: string, name: string): Promise<string | null> {
   if (!isValidLabel(name)) return null;
-  let file;
+  let file: FileHandle;
   try {
     file = await open(join(statedir, 'bootenvs', `${name}.ipxe`), 'r');
   } catch (err) {

@@ -4,7 +4,7 @@
  * packets never throw: they are counted, logged at debug with the peer, and answered with a
  * TFTP error where RFC 1350 asks for one.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type RemoteInfo, } from 'node:dgram';
 import { realpath, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { MusterError } from '../../errors.js';

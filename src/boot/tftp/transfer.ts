@@ -169,8 +169,13 @@ export class Transfer {
       this.window.push(block);
       if (block.length < this.blksize) this.lastSeq = this.base + this.window.length - 1;
     }
-    this.window.forEach((block, i) => this.send(encodeData(this.base + i, block)));
+    this.transmitWindow();
     this.arm();
+  }
+
+  /** Sends the blocks of the window as they are (a timeout resends them unchanged). */
+  private transmitWindow(): void {
+    for (const [i, block] of this.window.entries()) this.send(encodeData(this.base + i, block));
   }
 
   private arm(): void {
@@ -193,7 +198,7 @@ export class Transfer {
     }
     this.retransmits++;
     if (this.oack !== null) this.send(this.oack);
-    else this.window.forEach((block, i) => this.send(encodeData(this.base + i, block)));
+    else this.transmitWindow();
     this.arm();
   }
 

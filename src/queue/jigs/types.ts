@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import type { Db } from '../../db/index.js';
-import type { Spawned } from '../../proc/index.js';
 import type { LogBuffer } from '../log-buffer.js';
 import type { ClaimedJob, Outcome } from '../types.js';
 

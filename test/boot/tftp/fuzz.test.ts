@@ -70,7 +70,7 @@ test(`codec.decodePacket survives ${PACKETS} random and mutated packets`, () => 
   let decoded = 0;
   for (let i = 0; i < PACKETS; i++) {
     const input = r() < 0.5 ? randomPacket(r) : mutate(SEEDS[i % SEEDS.length]!, r);
-    let result;
+    let result: ReturnType<typeof decodePacket>;
     try {
       result = decodePacket(input);
     } catch (err) {
