@@ -90,3 +90,8 @@ it('requests behind one with long parameters keep their call order', async () =>
   const inTx = t.db.tx(async (q) => (await q.query<{ n: number }>('SELECT cardinality($1::text[]) AS n', [columns()[0]])).rows[0]!.n);
   assert.equal(await inTx, 100_000);
 });
+
+it("PostgreSQL's shared buffers in the WASM heap are 32 MB, not the default 128 MB (peak RSS at start)", async () => {
+  const { rows } = await t.db.query<{ shared_buffers: string }>('SHOW shared_buffers');
+  assert.equal(rows[0]?.shared_buffers, '32MB');
+});
