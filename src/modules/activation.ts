@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, readlink, rm, symlink, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, rm, rmdir, symlink, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { MusterError } from '../errors.js';
 import { runHook } from './hooks.js';
@@ -42,9 +42,11 @@ export async function activateModule(statedir: string, name: string, requested: 
   if (taken.length > 0) throw new MusterError('MODULE_ROLE_CONFLICT', `not activated: another module or file has the name already: ${taken.join(', ')}`);
 
   const made: string[] = [];
+  const dirs: Array<{ top: string; leaf: string }> = [];
   try {
     for (const l of links) {
-      await mkdir(dirname(l.at), { recursive: true });
+      const top = await mkdir(dirname(l.at), { recursive: true });
+      if (top !== undefined) dirs.push({ top, leaf: dirname(l.at) });
       if (await lstat(l.at).then(() => false, () => true)) {
         await symlink(l.to, l.at);
         made.push(l.at);
@@ -54,6 +56,7 @@ export async function activateModule(statedir: string, name: string, requested: 
     return { roles, output: await runHook(statedir, name, 'activate', roles, roles) };
   } catch (err) {
     for (const at of made) await unlink(at).catch(() => undefined);
+    for (const d of dirs.reverse()) await removeEmpty(d.top, d.leaf);
     await writeActiveRoles(statedir, name, active);
     throw err;
   }
@@ -81,6 +84,13 @@ export async function deleteModule(statedir: string, name: string): Promise<stri
   const roles = await deactivateModule(statedir, name, []);
   await rm(dir, { recursive: true, force: true });
   return roles;
+}
+
+/** Removes the directories from leaf up to top that activation made, as far as they are empty. */
+async function removeEmpty(top: string, leaf: string): Promise<void> {
+  for (let d = leaf; d.length >= top.length; d = dirname(d)) {
+    if (!(await rmdir(d).then(() => true, () => false))) return;
+  }
 }
 
 /** Unlinks every symlink in dir that points into the module's nodescripts/, and nothing else. */

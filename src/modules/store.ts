@@ -1,4 +1,4 @@
-import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MusterError } from '../errors.js';
 import { globToRegExp } from '../hostlist/index.js';
@@ -63,9 +63,10 @@ export async function activeRoles(statedir: string, name: string): Promise<strin
   return byteSort([...new Set((await lines(join(moduleDir(statedir, name), '.installed'))) ?? [])]);
 }
 
-/** Rewrites .installed in one step (a crash leaves the old or the new list, never half). */
+/** Rewrites .installed in one step (a crash leaves the old or the new list, never half); none: no file. */
 export async function writeActiveRoles(statedir: string, name: string, roles: string[]): Promise<void> {
   const path = join(moduleDir(statedir, name), '.installed');
+  if (roles.length === 0) return rm(path, { force: true });
   await writeFile(`${path}.new`, byteSort(roles).map((r) => r + '\n').join(''));
   await rename(`${path}.new`, path);
 }
