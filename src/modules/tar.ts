@@ -105,15 +105,15 @@ export function readTar(bytes: Buffer): TarEntry[] {
       [longName, longLink, pax] = [null, null, new Map()];
       const path = entryPath(name);
       if (path === '') continue; // the archive's own `./`
-      if (seen.has(path)) throw bad(`entry '${name}' appears twice`);
+      if (seen.has(path)) throw bad(`entry '${path}' appears twice`);
       seen.add(path);
       if (entries.length >= MAX_ENTRIES) throw bad(`more than ${MAX_ENTRIES} entries`);
       const mode = number(block, 100, 8);
       if (type === '0' || type === '\0' || type === '7') entries.push({ path, type: 'file', executable: (mode & 0o111) !== 0, data });
       else if (type === '5') entries.push({ path, type: 'dir' });
       else if (type === '2') entries.push({ path, type: 'symlink', target: link });
-      else if (type === '1') throw bad(`entry '${name}' is a hard link; muster takes files, directories and symlinks`);
-      else throw bad(`entry '${name}' is a device, FIFO or unknown type '${type}'; muster takes files, directories and symlinks`);
+      else if (type === '1') throw bad(`entry '${path}' is a hard link; muster takes files, directories and symlinks`);
+      else throw bad(`entry '${path}' is a device, FIFO or unknown type '${type}'; muster takes files, directories and symlinks`);
     }
   }
   return entries;

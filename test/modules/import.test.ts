@@ -8,6 +8,7 @@ import { link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, stat, symlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { execa } from 'execa';
 import { isMusterError } from '../../src/errors.js';
 import { modules } from '../../src/modules/index.js';
 import { helloTree, HELLO_SCRIPT, put, tarOf } from './fixture.js';
@@ -39,6 +40,14 @@ describe('module import', () => {
     assert.equal(await readFile(join(dir, 'defaultroles'), 'utf8'), 'init/all\n');
     await assert.rejects(stat(join(dir, '.installed')));
     assert.deepEqual(await readdir(join(statedir, 'modules')), ['hello'], 'no scratch directory left');
+  });
+
+  it('reads GNU long names (a nodescript name past the 100 bytes of a tar header)', async () => {
+    const d = await helloTree();
+    const long = `60-${'x'.repeat(150)}`;
+    await put(d, `nodescripts/${long}`, '#!/bin/sh\necho long\n', true);
+    await modules.import(statedir, 'long', await tarOf(d, ['.']));
+    assert.equal(await readFile(join(statedir, 'modules', 'long', 'nodescripts', long), 'utf8'), '#!/bin/sh\necho long\n');
   });
 
   it('takes gzip and plain tar, and drops one top directory; a symlink inside the module is kept', async () => {
@@ -94,6 +103,18 @@ describe('module import', () => {
         await writeFile(join(d, 'real', 'f'), 'x');
         return tarOf(d, ['nodescripts', 'via', 'via/f']);
       }, 'MODULE_ARCHIVE_INVALID', /'via\/f' lies beneath the symlink 'via'/],
+      ['a symlink through another symlink', async () => {
+        const d = await helloTree();
+        await symlink('.', join(d, 'nodescripts', 'here'));
+        await symlink('here/../..', join(d, 'nodescripts', '60-up'));
+        return tarOf(d, ['.']);
+      }, 'MODULE_ARCHIVE_INVALID', /symlink 'nodescripts\/60-up' points through another symlink \('nodescripts\/here'\)/],
+      ['an entry twice', async () => tarOf(await helloTree(), ['nodescripts', 'nodescripts/50-hello']), 'MODULE_ARCHIVE_INVALID', /'nodescripts\/50-hello' appears twice/],
+      ['a FIFO', async () => {
+        const d = await helloTree();
+        await execa('mkfifo', [join(d, 'nodescripts', '60-fifo')]);
+        return tarOf(d, ['.']);
+      }, 'MODULE_ARCHIVE_INVALID', /'nodescripts\/60-fifo' is a device, FIFO or unknown type '6'/],
       ['a hard link', async () => {
         const d = await helloTree();
         await link(join(d, 'nodescripts', '50-hello'), join(d, 'nodescripts', '51-hard'));
