@@ -9,13 +9,8 @@ import { lstat, mkdtemp, readdir, readFile, readlink, symlink } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
-import { isMusterError } from '../../src/errors.js';
 import { listModules, modules } from '../../src/modules/index.js';
-import { helloTree, put, tarOf } from './fixture.js';
-
-async function refused(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  await assert.rejects(p, (err) => isMusterError(err) && err.code === code && message.test(err.message));
-}
+import { helloTree, put, tarOf, refused } from './fixture.js';
 
 /** Every path under the statedir with its link target, for "nothing changed" checks. */
 async function snapshot(statedir: string): Promise<string[]> {

@@ -5,7 +5,9 @@
 import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import assert from 'node:assert/strict';
 import { execa } from 'execa';
+import { isMusterError } from '../../src/errors.js';
 
 /** A module that says hello to the node it renders for, and records how its activate ran. */
 export const HELLO_SCRIPT = '#!/bin/sh\necho "echo hello from $NODENAME in $STATE"\n';
@@ -32,4 +34,9 @@ export async function tarOf(dir: string, members: string[], flags = '-cjf'): Pro
   const out = join(await mkdtemp(join(tmpdir(), 'muster-tar-')), 'm.pmod');
   await execa('tar', [flags, out, '-P', '-C', dir, ...members]);
   return readFile(out);
+}
+
+/** Rejects with a MusterError of this code whose message matches. */
+export async function refused(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  await assert.rejects(p, (err) => isMusterError(err) && err.code === code && message.test(err.message));
 }

@@ -9,13 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { isMusterError } from '../../src/errors.js';
 import { modules } from '../../src/modules/index.js';
-import { helloTree, HELLO_SCRIPT, put, tarOf } from './fixture.js';
-
-async function refused(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  await assert.rejects(p, (err) => isMusterError(err) && err.code === code && message.test(err.message));
-}
+import { helloTree, HELLO_SCRIPT, put, tarOf, refused } from './fixture.js';
 
 /** Everything under statedir/modules, for "nothing changed" checks. */
 async function snapshot(statedir: string): Promise<string[]> {
