@@ -59,6 +59,13 @@ export const ERROR_CODES = {
   TFTP_ROOT_INVALID: 'runtime',
   TFTP_LISTEN_FAILED: 'runtime',
   DHCP_LISTEN_FAILED: 'runtime',
+  MODULE_NAME_INVALID: 'input',
+  MODULE_NOT_INSTALLED: 'notfound',
+  MODULE_INSTALLED: 'conflict',
+  MODULE_ARCHIVE_INVALID: 'input',
+  MODULE_ROLE_INVALID: 'input',
+  MODULE_ROLE_CONFLICT: 'conflict',
+  MODULE_HOOK_FAILED: 'runtime',
 } as const satisfies Record<string, ErrorClass>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -8,6 +8,7 @@ import { nodesRoutes } from './nodes.js';
 import { groupsRoutes } from './groups.js';
 import { infoRoutes } from './info.js';
 import { eventsRoutes } from './events.js';
+import { modulesRoutes } from './modules.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -61,6 +62,7 @@ export async function buildAdminApi(deps: ApiDeps, token: string, extra: AdminPl
       await api.register(groupsRoutes, { deps });
       await api.register(infoRoutes, { deps });
       await api.register(eventsRoutes, { deps });
+      await api.register(modulesRoutes, { deps });
       for (const p of extra) await api.register(p, { deps });
     },
     { prefix: API_PREFIX },

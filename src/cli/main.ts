@@ -6,6 +6,7 @@ import * as group from './group/index.js';
 import * as exporter from './export.js';
 import * as info from './info.js';
 import * as job from './job/index.js';
+import * as module from './module/index.js';
 import * as monitor from './monitor.js';
 import * as node from './node/index.js';
 import * as simulate from './simulate.js';
@@ -30,6 +31,7 @@ export function program(name: string): Command {
     .addCommand(node.command(product))
     .addCommand(group.command(product))
     .addCommand(job.command(product))
+    .addCommand(module.command(product))
     .addCommand(exporter.command(product))
     .addCommand(info.command(product, VERSION))
     .addCommand(monitor.command(product))

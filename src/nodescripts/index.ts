@@ -5,7 +5,7 @@ export { installDefaultTree } from './install.js';
 export type { NodescriptService, ScriptReply } from './service.js';
 export { written } from './delivery.js';
 export { recordReport } from './report.js';
-export { isValidState } from './tree.js';
+export { isValidComponent, isValidState } from './tree.js';
 export { errorScript, KEEPALIVE, withKeepalive } from './framing.js';
 export { simulate } from './simulate.js';
 export { moduleEnv } from './env.js';

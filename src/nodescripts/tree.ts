@@ -37,6 +37,11 @@ export function isValidState(s: string): boolean {
   return STATE_RE.test(s);
 }
 
+/** Whether a name can be a directory under group/, vnfs/ or node/ (or a module's directory). */
+export function isValidComponent(s: string): boolean {
+  return COMPONENT_RE.test(s);
+}
+
 /** Perceus removed all whitespace from vnfs, group and node names before using them. */
 function component(s: string): string {
   return s.replace(/\s+/g, '');
