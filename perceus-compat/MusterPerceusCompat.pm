@@ -24,8 +24,9 @@ if (!-e $INCLUDE) {
     # Overriding require is the one way to reach an absolute path: @INC is not searched for it.
     my $outer = defined &CORE::GLOBAL::require ? \&CORE::GLOBAL::require : sub { CORE::require($_[0]) };
     no warnings 'redefine';
-    *CORE::GLOBAL::require = sub {
-        my ($name) = @_;
+    # (;$) and $_: parsed and defaulted like the built-in require.
+    *CORE::GLOBAL::require = sub (;$) {
+        my $name = @_ ? $_[0] : $_;
         $name = $standin if defined $name && !ref $name && $name eq $INCLUDE;
         return $outer->($name);
     };
