@@ -17,9 +17,9 @@ export function plainAddress(ip: string | null | undefined): string {
 
 /**
  * A node field as Perceus's database handed it to scriptrunner: a Perl-false value (unset, ""
- * or "0") reads back as "". Its modules are written against that: 00-init tests `-n "$DEBUG"`
- * before printing the debug level, syncnodes' `[ "$ENABLED" -eq 0 ]` fails on "" so a disabled
- * node is left alone. So a debug-0 node gets DEBUG="", a disabled one ENABLED="" (issue 9 defect 12).
+ * or "0") reads back as "". Its modules are written against that: 00-init prints the debug level
+ * for any non-empty DEBUG, syncnodes' `[ "$ENABLED" -eq 0 ]` fails on "" so a disabled node is
+ * left alone. So a debug-0 node gets DEBUG="", a disabled one ENABLED="" (issue 9 defect 12).
  */
 export function perceusField(value: string | number | boolean): string {
   const text = typeof value === 'boolean' ? (value ? '1' : '') : String(value);
