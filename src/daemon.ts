@@ -14,7 +14,7 @@ import { jobsRoutes } from './api/index.js';
 import { takeNodeTasks } from './queue/index.js';
 import { nodescriptServiceFromConfig } from './nodescripts/index.js';
 import { startProvisiondServer } from './nodescripts/index.js';
-import { installDefaultTree } from './nodescripts/index.js';
+import { installDefaultTree, writePerceusConf } from './nodescripts/index.js';
 import { nodescriptRoutes } from './api/index.js';
 import { filesRoutes } from './api/index.js';
 import { pruneEvents } from './events/index.js';
@@ -85,6 +85,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   rel.add('pinned http port', releasePinnedPort);
   try {
     await mkdir(config.statedir, { recursive: true, mode: 0o755 });
+    // For Perceus's Perl modules (Perceus::Config), before any module or job can run.
+    await writePerceusConf(config);
     // New nodes get it: a typo must stop the daemon, not every new node's first boot.
     const badBootenv = await unknownBootenv(config.statedir, config.defaults.bootenv);
     if (badBootenv !== null) throw new MusterError('CONFIG_INVALID', `'default bootenv': ${badBootenv}`);

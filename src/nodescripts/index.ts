@@ -2,6 +2,7 @@
 export { nodescriptServiceFromConfig } from './from-config.js';
 export { startProvisiondServer } from './provisiond-server.js';
 export { installDefaultTree } from './install.js';
+export { writePerceusConf } from './perceus-compat.js';
 export type { NodescriptService, ScriptReply } from './service.js';
 export { written } from './delivery.js';
 export { recordReport } from './report.js';

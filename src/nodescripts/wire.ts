@@ -9,6 +9,9 @@ export type WireRequest =
   | { kind: 'state'; state: string; mac: string | null; nodename?: string }
   | { kind: 'invalid'; reason: string };
 
+/** Characters of a node's `log` message kept (Perceus kept all of it; the request line is capped anyway). */
+export const LOG_MAX = 1000;
+
 /**
  * `<command> [k=v | word]…`: whitespace-separated; `nodeid=` is the node's MAC (any spelling
  * parseMac takes), `nodename=` a hostname for auto-add. Unlike Perceus, every bad value is
@@ -31,7 +34,7 @@ export function parseWireRequest(line: string): WireRequest {
     mac = tryParseMac(nodeid);
     if (mac === null) return { kind: 'invalid', reason: `nodeid '${printable(nodeid)}' is not a MAC address (aa:bb:cc:dd:ee:ff)` };
   }
-  if (command === 'log') return { kind: 'log', message: printable(args.join(' ')).slice(0, 1000), mac };
+  if (command === 'log') return { kind: 'log', message: printable(args.join(' '), LOG_MAX), mac };
   if (!isValidState(command)) {
     return { kind: 'invalid', reason: `'${printable(command)}' is not a state: use letters, digits and '_' (e.g. init, ready)` };
   }

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { filesRoutes } from '../../src/api/files.js';
 import { addNode, setNodes } from '../../src/nodes/index.js';
 import { installDefaultTree } from '../../src/nodescripts/install.js';
+import { DEFAULT_NODESCRIPTS_DIR } from '../../src/paths.js';
+import { MUSTER_BIN } from '../helpers/daemon.js';
 import { fixture, DEFAULTS, writeModule, type Fixture } from './fixture.js';
 
 /** Runs a script as a node would (busybox sh in an empty directory); returns exit code and output. */
@@ -44,12 +47,26 @@ describe('the shipped default module tree', () => {
     assert.equal(await installDefaultTree(f.statedir), false);
   });
 
-  it('a node without a VNFS is told what to do and the script fails', async () => {
+  it('a node without a VNFS is told it has nothing to boot yet, and the script succeeds without a sleep', async () => {
     await addNode(f.db, { mac: '02:00:00:00:02:01', name: 'bare' }, DEFAULTS);
     const r = await f.service.provide({ state: 'init', mac: '02:00:00:00:02:01', ip: '127.0.0.1', proto: 'http' });
+    assert.doesNotMatch(r.script.toString(), /^sleep\b/m, 'nothing makes the node wait');
     const run = await runOnNode(r.script, nodeDir);
-    assert.equal(run.code, 1);
-    assert.match(run.out, /node bare has no VNFS image; assign one on the master: muster node set vnfs <name> bare/);
+    assert.equal(run.code, 0, run.out);
+    assert.equal(run.out, 'muster: nothing to boot yet: node bare has no VNFS image; assign one on the master: muster node set vnfs <name> bare\n');
+  });
+
+  it('the shipped modules name only commands that exist', async () => {
+    const texts = await Promise.all(['00-muster-init', '99-muster-last'].map((m) => readFile(join(DEFAULT_NODESCRIPTS_DIR, 'init/all', m), 'utf8')));
+    // What the node is told: the modules' code, not their comments.
+    const code = texts.map((t) => t.replace(/^\s*#.*$/gm, '')).join('\n');
+    const commands = new Set([...code.matchAll(/\bmuster ([a-z]+) ([a-z]+)/g)].map((m) => `${m[1]} ${m[2]}`));
+    assert.ok(commands.size >= 2, [...commands].join(', '));
+    for (const c of commands) {
+      const r = await execa(MUSTER_BIN, [...c.split(' '), '--help'], { reject: false });
+      assert.equal(r.exitCode, 0, `'muster ${c}' named by a shipped module: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^Usage: muster ${c}\\b`, 'm'), `'muster ${c}' is a command of its own`);
+    }
   });
 
   it('a disabled node stops at the init module', async () => {

@@ -8,12 +8,13 @@ import { listEvents } from '../../src/events/index.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { fixture, talk, writeModule, type Fixture } from './fixture.js';
 import { silentLogger } from '../../src/log.js';
+import { PERCEUS_COMPAT_DIR } from '../../src/nodescripts/perceus-compat.js';
 
 const run = promisify(execFile);
 const FRAME = (body: string): string => `# PERCEUSD START\n# NODESCRIPT START\n${body}# NODESCRIPT END\n# PROVISIOND END\n`;
 /** Keep-alive `#` lines appear whenever a render takes longer than keepaliveMs (cold start). */
 const quiet = (t: string): string => t.replace(/^#\n/gm, '');
-const ENV_NAMES = ['DEBUG', 'ENABLED', 'GROUPNAME', 'IPADDR', 'NODEID', 'NODENAME', 'PATH', 'STATE', 'STATEDIR', 'VNFS', 'VNFSMASTER', 'VNFSMETHOD', 'VNFSPREFIX'];
+const ENV_NAMES = ['DEBUG', 'ENABLED', 'GROUPNAME', 'IPADDR', 'NODEID', 'NODENAME', 'PATH', 'PERL5LIB', 'PERL5OPT', 'STATE', 'STATEDIR', 'VNFS', 'VNFSMASTER', 'VNFSMETHOD', 'VNFSPREFIX'];
 
 await describeEachBackend('provisiond 987 protocol', (kind) => {
   let f: Fixture;
@@ -52,7 +53,7 @@ await describeEachBackend('provisiond 987 protocol', (kind) => {
     assert.equal(quiet((await talk(srv.port, 'init nodeid=00-00-00-00-00-03 nodename=login1\n')).text), FRAME('echo hello login1\n'));
   });
 
-  it('env module sees exactly the Perceus variables (plus the run marker), IPADDR the real peer', async () => {
+  it('env module sees exactly the Perceus variables (plus the run marker and the Perl library), IPADDR the real peer', async () => {
     const r = await talk(srv.port, 'env nodeid=00:00:00:00:00:01\n');
     const lines = r.text.split('\n').filter((l) => l.startsWith('echo ')).map((l) => l.slice(5));
     const env = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
@@ -63,8 +64,8 @@ await describeEachBackend('provisiond 987 protocol', (kind) => {
     assert.match(env.MUSTER_RUN_ID ?? '', /^[0-9a-f-]{36}$/);
     delete env.MUSTER_RUN_ID;
     assert.deepEqual(env, {
-      DEBUG: '0', ENABLED: '1', GROUPNAME: 'cluster', IPADDR: '127.0.0.1', NODEID: '00:00:00:00:00:01', NODENAME: 'n0000',
-      PATH: '/bin:/usr/bin:/sbin:/usr/sbin', STATE: 'env', STATEDIR: f.statedir + '/', VNFS: '', VNFSMASTER: '127.0.0.1:3000', VNFSMETHOD: 'http', VNFSPREFIX: '',
+      DEBUG: '', ENABLED: '1', GROUPNAME: 'cluster', IPADDR: '127.0.0.1', NODEID: '00:00:00:00:00:01', NODENAME: 'n0000',
+      PATH: '/bin:/usr/bin:/sbin:/usr/sbin', PERL5LIB: PERCEUS_COMPAT_DIR, PERL5OPT: '-MMusterPerceusCompat', STATE: 'env', STATEDIR: f.statedir + '/', VNFS: '', VNFSMASTER: '127.0.0.1:3000', VNFSMETHOD: 'http', VNFSPREFIX: '',
     });
     assert.deepEqual(Object.keys(env).sort(), ENV_NAMES);
   });

@@ -38,6 +38,9 @@ test('the package ships LICENSE, the cited docs and the database template, and n
   assert.deepEqual([...files].filter((f) => f.endsWith('.js.map')), []);
   assert.ok(files.has('dist/pgdata-template/PG_VERSION'), 'the embedded database template (npm run build)');
   assert.ok(files.has('systemd/muster.service'));
+  for (const pm of ['MusterPerceusCompat.pm', 'perceus/Perceus_Include.pm', 'perceus/lib/Perceus/Config.pm']) {
+    assert.ok(files.has(`perceus-compat/${pm}`), `the Perceus Perl stand-in: ${pm}`);
+  }
 });
 
 test('package.json keeps the muster and perceus commands', async () => {

@@ -49,7 +49,7 @@ await describeEachBackend('queue workers and jigs', (kind) => {
     assert.match(a.log, /^n0000 02:00:00:00:00:00 10\.0\.0\.1 \/bin:\/usr\/bin:\/sbin:\/usr\/sbin compute\n/);
     assert.match(a.log, /to-stderr/);
     const env = await readFile(join(t.statedir, "env-0.out"), 'utf8');
-    for (const v of ['STATE', 'VNFS', 'ENABLED=1', 'DEBUG=0', 'GROUPNAME', 'IPADDR', 'VNFSMETHOD=http', 'VNFSPREFIX', 'JOB_RUN=env.sh']) {
+    for (const v of ['STATE', 'VNFS', 'ENABLED=1', 'DEBUG=$', 'GROUPNAME', 'IPADDR', 'VNFSMETHOD=http', 'VNFSPREFIX', 'JOB_RUN=env.sh']) {
       assert.match(env, new RegExp(`^${v}`, 'm'));
     }
     assert.doesNotMatch(env, /^HOME=/m, 'nothing of the daemon environment leaks in');
