@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MusterError } from '../errors.js';
@@ -31,7 +32,7 @@ async function lines(path: string): Promise<string[] | null> {
 
 /** The installed modules whose names match any of the globs (all without globs), sorted. */
 export async function listModules(statedir: string, globs: string[] = []): Promise<ModuleInfo[]> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(modulesDir(statedir), { withFileTypes: true });
   } catch (err) {

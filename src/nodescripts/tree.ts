@@ -1,5 +1,5 @@
 import { access, readdir, readFile, stat, lstat } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -95,7 +95,7 @@ export async function listModules(statedir: string, t: ModuleTarget): Promise<Mo
 }
 
 async function classify(path: string, name: string, from: ModuleEntry['from'], warnings: string[]): Promise<ModuleEntry | null> {
-  let st;
+  let st: Stats;
   try {
     st = await stat(path); // follows symlinks: module activation is by symlink
   } catch (err) {

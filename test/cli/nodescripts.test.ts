@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { execa, type ResultPromise } from 'execa';
-import type { ApiEvent } from '../../src/cli/monitor.js';
 import type { ApiStats } from '../../src/cli/stats.js';
 import { cli, MUSTER_BIN, spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { requireOrSkip } from '../helpers/require.js';
@@ -103,8 +102,8 @@ describe('nodescripts acceptance through the real daemon', { skip: requireOrSkip
 
   it('muster monitor showed each request and its provision as they happened', async () => {
     const [req987, done987, reqHttp, doneHttp] = await monitorLines(4);
-    assert.match(req987!, /info  nodescript\.request\s+n0000\s+n0000 asks for init over 987$/);
-    assert.match(done987!, /info  nodescript\.done\s+n0000\s+n0000 provisioned init in \d+\.\d ms \(3 modules\)$/);
+    assert.match(req987!, /info {2}nodescript\.request\s+n0000\s+n0000 asks for init over 987$/);
+    assert.match(done987!, /info {2}nodescript\.done\s+n0000\s+n0000 provisioned init in \d+\.\d ms \(3 modules\)$/);
     assert.match(reqHttp!, /nodescript\.request\s+n0000\s+n0000 asks for init over http$/);
     assert.match(doneHttp!, /nodescript\.done\s+n0000\s+n0000 provisioned init in /);
   });

@@ -31,6 +31,8 @@ describe('the shipped default module tree', () => {
     await app.register(filesRoutes({ statedir: f.statedir }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as { port: number }).port;
+    // The files server's port is known only now; the service's options are private to it.
+    // biome-ignore lint/complexity/useLiteralKeys: bracket access is how a test reaches a private field
     f.service['opts'].render.vnfs.vnfsMaster = `127.0.0.1:${port}`;
     nodeDir = await mkdtemp(join(tmpdir(), 'muster-node-'));
   });

@@ -42,9 +42,15 @@ function httpRaw(port: number, path: string): Promise<{ status: number; closed: 
   return new Promise((resolve) => {
     const s = connect({ port, host: '127.0.0.1' });
     let head = '';
-    const t = setTimeout(() => (s.destroy(), resolve({ status: 0, closed: false })), 5000);
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve({ status: 0, closed: false });
+    }, 5000);
     s.on('data', (c) => (head += c.toString('latin1').slice(0, 64)));
-    const done = (): void => (clearTimeout(t), resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), closed: true }));
+    const done = (): void => {
+      clearTimeout(t);
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), closed: true });
+    };
     s.on('end', done);
     s.on('error', done);
     s.on('connect', () => s.write(`${Math.random() < 0.2 ? 'POST' : 'GET'} ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
