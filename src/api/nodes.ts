@@ -6,7 +6,7 @@ import type { PluginOpts } from './deps.js';
 import { sendJson } from './json-stream.js';
 import { resolveSelection } from './select.js';
 import { checkSetting } from './setting-checks.js';
-import { AddBody, NodeOut, ReplaceBody, SelectBody, SelectionOut, SelectQuery, SetBody, SetOut } from './schemas/nodes.js';
+import { AddBody, NodeOut, ReplaceBody, SelectBody, SelectionBody, SelectionOut, SelectQuery, SetBody, SetOut } from './schemas/nodes.js';
 
 const AddedOut = z.object({ nodes: z.array(NodeOut) });
 
@@ -21,6 +21,12 @@ export async function nodesRoutes(app: FastifyInstance, { deps }: PluginOpts): P
       const q = req.query as z.infer<typeof SelectQuery>;
       return sendJson(reply, SelectionOut, await resolveSelection(db, { patterns: q.n, nodeid: q.nodeid, groups: q.group }));
     },
+  );
+
+  app.post(
+    '/nodes/select',
+    { schema: { summary: 'Select nodes as GET /nodes does, the selection in the body (any number of names)', body: SelectionBody, response: { 200: SelectionOut } } },
+    async (req, reply) => sendJson(reply, SelectionOut, await resolveSelection(db, req.body as z.infer<typeof SelectionBody>)),
   );
 
   app.post(

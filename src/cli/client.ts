@@ -49,13 +49,13 @@ export class ApiClient {
     return JSON.parse(await this.request('GET', withQuery(path, query))) as T;
   }
 
-  /** A route that answers text (exports, the node client). */
-  getText(path: string, query?: Query): Promise<string> {
-    return this.request('GET', withQuery(path, query));
+  async post<T>(path: string, body: unknown): Promise<T> {
+    return JSON.parse(await this.postText(path, body)) as T;
   }
 
-  async post<T>(path: string, body: unknown): Promise<T> {
-    return JSON.parse(await this.request('POST', path, body)) as T;
+  /** A POST whose route answers text (exports of a selection). */
+  postText(path: string, body: unknown): Promise<string> {
+    return this.request('POST', path, body);
   }
 
   private async request(method: string, path: string, body?: unknown): Promise<string> {

@@ -15,6 +15,8 @@ export interface Globals {
   token?: string;
   statedir?: string;
   debug?: boolean;
+  /** bulk verbs print a line per node, not a summary */
+  verbose?: boolean;
 }
 
 export interface Cli {

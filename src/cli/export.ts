@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { EXPORT_FORMATS } from '../exports/index.js';
-import { patternHelp, verb } from './select.js';
+import { patternHelp, selection, verb } from './select.js';
 
 /** `export dnsmasq|ethers|hosts [PATTERN…]`: registry files for a site's own DHCP/DNS. */
 export function command(product: string): Command {
@@ -8,7 +8,7 @@ export function command(product: string): Command {
   for (const format of EXPORT_FORMATS) {
     cmd.addCommand(
       verb(format, `Print ${format === 'dnsmasq' ? 'dnsmasq dhcp-host lines' : `/etc/${format} lines`}`, product, async (cli, args) => {
-        const text = await (await cli.client()).getText(`/export/${format}`, { n: args, nodeid: cli.g.nodeid });
+        const text = await (await cli.client()).postText(`/export/${format}`, selection(cli, 'node', args));
         process.stdout.write(text);
       })
         .argument('[nodes...]')

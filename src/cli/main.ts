@@ -28,6 +28,7 @@ export function program(name: string): Command {
     .option('--token <token>', 'admin token (default: MUSTER_TOKEN, else statedir/admin.token)')
     .option('--statedir <dir>', "state directory (the daemon's; the CLI finds that daemon through it)")
     .option('--debug', 'print stack traces')
+    .option('-v, --verbose', 'bulk verbs (node add --file) print a line per node, not a one-line summary')
     .addCommand(node.command(product))
     .addCommand(group.command(product))
     .addCommand(job.command(product))

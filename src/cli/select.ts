@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { MusterError } from '../errors.js';
 import { compress, HELP as PATTERN_HELP } from '../hostlist/index.js';
 import { makeCli, type Cli } from './context.js';
+import { progress } from './progress.js';
 import type { ApiNode, ApiSelection } from './format.js';
 
 /** Node verbs serve both nouns: `node <verb> PATTERN…` and `group <verb> GROUP…` (exact names). */
@@ -9,16 +10,21 @@ export type Noun = 'node' | 'group';
 
 /** Resolves the arguments through the daemon; unknown names are warnings, as in Perceus. */
 export async function select(cli: Cli, noun: Noun, args: string[]): Promise<ApiSelection> {
-  const client = await cli.client();
-  const sel =
-    noun === 'group'
-      ? await client.get<ApiSelection>('/nodes', args.length ? { group: args } : {})
-      : await client.get<ApiSelection>('/nodes', { n: args, nodeid: cli.g.nodeid });
+  const p = progress(cli, 'selecting nodes');
+  const sel = await (await cli.client()).post<ApiSelection>('/nodes/select', selection(cli, noun, args)).finally(() => p.end());
   const what = noun === 'group' ? 'group' : 'node';
   if (sel.missing.length === 1) cli.warn(`${what} '${sel.missing[0]}' not found`);
   // Folded, so a range with 60 unknown names is one line, not 60.
   else if (sel.missing.length > 1) cli.warn(`${sel.missing.length} ${what}s not found: ${foldNames(sel.missing)}`);
   return sel;
+}
+
+/**
+ * The arguments as a POST /nodes/select body. Never a query string: a URL holds ~1,200 names
+ * (HTTP 431), a body any number a command line can.
+ */
+export function selection(cli: Cli, noun: Noun, args: string[]): { patterns: string[]; nodeid: boolean; groups: string[] } {
+  return noun === 'group' ? { patterns: [], nodeid: false, groups: args } : { patterns: args, nodeid: cli.g.nodeid ?? false, groups: [] };
 }
 
 /** A body that acts on exactly the nodes the admin confirmed, whatever changed meanwhile. */

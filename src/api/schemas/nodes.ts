@@ -16,13 +16,27 @@ export const SelectQuery = z.object({
   group: repeated.describe('exact group name; repeatable'),
 });
 
-export const SelectBody = z
-  .object({
-    patterns: z.array(z.string().max(4096)).max(100_000).default([]),
-    nodeid: z.boolean().default(false),
-    groups: z.array(z.string().max(256)).max(10_000).default([]),
-  })
-  .refine((b) => b.patterns.length > 0 || b.groups.length > 0, { message: 'name at least one node pattern or group' });
+/** Most patterns one request may carry; far more than a command line holds (xargs passes ~18,000 names). */
+export const MAX_PATTERNS = 100_000;
+
+const selection = z.object({
+  patterns: z
+    .array(z.string().max(4096))
+    .max(MAX_PATTERNS, `more than ${MAX_PATTERNS.toLocaleString('en-US')} patterns in one request: split the list (xargs -n ${MAX_PATTERNS})`)
+    .default([]),
+  nodeid: z.boolean().default(false),
+  groups: z.array(z.string().max(256)).max(10_000).default([]),
+});
+
+/** The selection of a bulk change (set, delete, jobs): never empty by accident. */
+export const SelectBody = selection.refine((b) => b.patterns.length > 0 || b.groups.length > 0, { message: 'name at least one node pattern or group' });
+
+/**
+ * SelectQuery in a body (POST /nodes/select, /export/:format): no URL length limit (a query string
+ * failed with 431 at ~1,200 names); none = every node. Unknown keys are refused, so `{"n": [...]}`
+ * is not silently every node.
+ */
+export const SelectionBody = selection.strict();
 
 export const AddBody = z.object({
   nodes: z

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { MusterError } from '../../errors.js';
+import { inBatches } from '../batches.js';
 import { confirmList, type ApiSelection } from '../format.js';
 import { exactly, foldNames, noNodes, patternHelp, select, verb, type Noun } from '../select.js';
 
 const KEYS = 'hostname, group, vnfs, enabled, debug, desc, bootenv, ipaddr';
 
-/** `node set KEY VALUE PATTERN…` (also Perceus's old `KEY=VALUE PATTERN…`, with a warning). */
+/** `node set KEY VALUE PATTERN…` in batches with progress (also Perceus's old `KEY=VALUE PATTERN…`, with a warning). */
 export function command(noun: Noun, product: string): Command {
   return verb('set', 'Set a field on nodes', product, async (cli, args) => {
     let [key, value, ...targets] = args as [string, string | undefined, ...string[]];
@@ -25,10 +26,18 @@ export function command(noun: Noun, product: string): Command {
       return cli.info('Nothing set.');
     }
     const client = await cli.client();
-    const done = await client.post<ApiSelection & { warnings: string[] }>('/nodes/set', { select: exactly(sel.nodes), key, value });
-    for (const w of done.warnings) cli.warn(w);
-    if (cli.g.json) return cli.json(done);
-    cli.info(`'${done.nodes.length}' nodes set ${key}='${value}': ${foldNames(done.nodes.map((n) => n.name))}`);
+    const missing: string[] = [];
+    // Every batch checks the same value: its warnings once.
+    const warnings = new Set<string>();
+    const nodes = await inBatches(cli, 'setting nodes', `set ${key}='${value}'`, sel.nodes, async (batch) => {
+      const done = await client.post<ApiSelection & { warnings: string[] }>('/nodes/set', { select: exactly(batch), key, value });
+      missing.push(...done.missing);
+      for (const w of done.warnings) warnings.add(w);
+      return done.nodes;
+    });
+    for (const w of warnings) cli.warn(w);
+    if (cli.g.json) return cli.json({ nodes, missing, warnings: [...warnings] });
+    cli.info(`'${nodes.length}' nodes set ${key}='${value}': ${foldNames(nodes.map((n) => n.name))}`);
   })
     .argument('<key>', `one of: ${KEYS}`)
     .argument('[value]')
