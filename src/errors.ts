@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   TFTP_ROOT_INVALID: 'runtime',
   TFTP_LISTEN_FAILED: 'runtime',
   DHCP_LISTEN_FAILED: 'runtime',
+  LISTEN_FAILED: 'runtime',
 } as const satisfies Record<string, ErrorClass>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
