@@ -28,6 +28,7 @@ import { populateTftpRoot, startTftpServer, type TftpServer } from './boot/tftp/
 import { dhcpOptionsFromConfig, startDhcpServer, type DhcpServer } from './boot/dhcp/index.js';
 import { VERSION } from './version.js';
 import { MusterError } from './errors.js';
+import { listenFailed, type Listener } from './listen-error.js';
 
 const JOB_GRACE_MS = 10_000;
 const EVENT_PRUNE_MS = 3600_000;
@@ -148,7 +149,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       bootRoutes({ db, statedir: config.statedir, kernelArgs: config.bootKernelArgs.join(',') }),
     ]);
     await releasePinnedPort();
-    const httpAt = await listen(http, config.listen, config.httpPort);
+    const httpAt = await listen(http, { what: 'node HTTP', host: config.listen, port: config.httpPort, portKey: 'http port', addressKey: 'listen address' });
     rel.add('node http', () => http.close());
 
     let dhcp: DhcpServer | null = null;
@@ -158,7 +159,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     }
 
     const admin = await buildAdminApi(deps, token, [jobsRoutes, exportRoutes, dhcpRoutes(dhcp)]);
-    const apiAt = await listen(admin, config.apiAddress, config.apiPort);
+    const apiAt = await listen(admin, { what: 'admin API', host: config.apiAddress, port: config.apiPort, portKey: 'api port', addressKey: 'api address' });
     rel.add('admin api', () => admin.close());
     if (!isLoopback(config.apiAddress)) {
       log.warn(
@@ -208,8 +209,11 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
  * Listens and says where: `bound` is the address as bound (`0.0.0.0:8988`), `url` one a client
  * on this host can connect to (a wildcard address is not connectable everywhere: its loopback).
  */
-async function listen(app: FastifyInstance, host: string, port: number): Promise<{ url: string; bound: string }> {
-  await app.listen({ host, port });
+async function listen(app: FastifyInstance, l: Listener): Promise<{ url: string; bound: string }> {
+  const { host, port } = l;
+  await app.listen({ host, port }).catch((err: unknown) => {
+    throw listenFailed('LISTEN_FAILED', l, err);
+  });
   const addr = app.server.address();
   const at = typeof addr === 'object' && addr ? addr.port : port;
   const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);

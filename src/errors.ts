@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   TFTP_ROOT_INVALID: 'runtime',
   TFTP_LISTEN_FAILED: 'runtime',
   DHCP_LISTEN_FAILED: 'runtime',
+  LISTEN_FAILED: 'runtime',
   MODULE_NAME_INVALID: 'input',
   MODULE_NOT_INSTALLED: 'notfound',
   MODULE_INSTALLED: 'conflict',

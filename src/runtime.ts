@@ -6,7 +6,8 @@ import { isProcessAlive } from './pid.js';
 
 /**
  * How a CLI finds a running daemon without flags: the daemon writes `daemon.json` (its API URL,
- * statedir, pid) into statedir and into a per-user runtime dir; the CLI reads it back.
+ * statedir, pid) into statedir and into a per-user runtime dir; the CLI reads them back, its own
+ * statedir's first (src/cli/discover.ts).
  */
 export const RuntimeInfoSchema = z.object({
   pid: z.number().int(),
@@ -60,8 +61,14 @@ export async function readRuntimeFile(path: string): Promise<RuntimeInfo | null>
   }
 }
 
-/** The running daemon for a statedir (if given) or the last one started by this user. */
-export async function findRuntime(statedir?: string): Promise<RuntimeInfo | null> {
-  const info = await readRuntimeFile(statedir ? join(statedir, RUNTIME_FILE) : join(runtimeDir(), RUNTIME_FILE));
-  return info && isProcessAlive(info.pid) ? info : null;
+const alive = (info: RuntimeInfo | null): RuntimeInfo | null => (info && isProcessAlive(info.pid) ? info : null);
+
+/** The running daemon of a statedir, from its daemon.json (null: none, or it died). */
+export async function findRuntime(statedir: string): Promise<RuntimeInfo | null> {
+  return alive(await readRuntimeFile(join(statedir, RUNTIME_FILE)));
+}
+
+/** The last daemon this user started, if it still runs (the runtime dir's daemon.json). */
+export async function lastRuntime(env: NodeJS.ProcessEnv = process.env): Promise<RuntimeInfo | null> {
+  return alive(await readRuntimeFile(join(runtimeDir(env), RUNTIME_FILE)));
 }

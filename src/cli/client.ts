@@ -1,30 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { isErrorCode, MusterError } from '../errors.js';
-import { findRuntime } from '../runtime.js';
+import { describeDaemon, discover, type Discovered, type DiscoverOptions } from './discover.js';
 
-export const DEFAULT_API = 'http://127.0.0.1:8988';
-
-export interface ClientOptions {
-  api?: string | undefined;
-  token?: string | undefined;
-  statedir?: string | undefined;
-}
-
-/**
- * Finds the daemon and its token: --api/--token, then MUSTER_API/MUSTER_TOKEN, then the daemon.json
- * a running daemon published (for --statedir/MUSTER_STATEDIR, or the last one this user started),
- * then the default address. The token file is read from the daemon's statedir.
- */
-export async function connect(o: ClientOptions, env: NodeJS.ProcessEnv = process.env): Promise<ApiClient> {
-  const statedir = o.statedir ?? env.MUSTER_STATEDIR;
-  const explicitApi = o.api ?? env.MUSTER_API;
-  const runtime = explicitApi && !statedir ? null : await findRuntime(statedir);
-  const api = explicitApi ?? runtime?.api ?? DEFAULT_API;
-  let token = o.token ?? env.MUSTER_TOKEN;
-  const tokenDir = runtime?.statedir ?? statedir;
-  if (!token && tokenDir) token = await readFile(join(tokenDir, 'admin.token'), 'utf8').then((t) => t.trim(), () => undefined);
-  return new ApiClient(api.replace(/\/+$/, ''), token);
+/** Finds the daemon (discover.ts) and returns a client for its admin API. */
+export async function connect(o: DiscoverOptions, env: NodeJS.ProcessEnv = process.env): Promise<ApiClient> {
+  return new ApiClient(await discover(o, env));
 }
 
 type Query = Record<string, string | string[] | boolean | undefined>;
@@ -39,11 +18,22 @@ function withQuery(path: string, query: Query | undefined): string {
   return s ? `${path}?${s}` : path;
 }
 
+/** A refused token, and where the right one is. */
+function authMessage(d: Discovered, serverSaid: string): string {
+  const right = d.daemon
+    ? `the daemon's token is in ${d.daemon.statedir}/admin.token`
+    : `the daemon at ${d.api} keeps its token in admin.token in its statedir (pass that --statedir)`;
+  const used = d.token === undefined ? `cannot read ${d.tokenFrom}` : `token from ${d.tokenFrom}`;
+  return `${serverSaid} (${used}); ${right}, which the CLI reads unless --token or MUSTER_TOKEN is given`;
+}
+
 export class ApiClient {
-  constructor(
-    readonly base: string,
-    private readonly token: string | undefined,
-  ) {}
+  constructor(readonly daemon: Discovered) {}
+
+  /** `http://…, statedir …, pid …`: the daemon this client talks to. */
+  describe(): string {
+    return describeDaemon(this.daemon);
+  }
 
   async get<T>(path: string, query?: Query): Promise<T> {
     return JSON.parse(await this.request('GET', withQuery(path, query))) as T;
@@ -59,19 +49,15 @@ export class ApiClient {
   }
 
   private async request(method: string, path: string, body?: unknown): Promise<string> {
-    const url = `${this.base}/api/v1${path}`;
+    const url = `${this.daemon.api}/api/v1${path}`;
     const headers: Record<string, string> = {};
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (this.daemon.token) headers.authorization = `Bearer ${this.daemon.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
       res = await fetch(url, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
     } catch (err) {
-      throw new MusterError(
-        'DAEMON_UNREACHABLE',
-        `the muster daemon is not running at ${this.base} (start it with: muster daemon${this.base === DEFAULT_API ? '' : ', or pass --api URL'})`,
-        { cause: err },
-      );
+      throw new MusterError('DAEMON_UNREACHABLE', this.daemon.unreachable, { cause: err });
     }
     const text = await res.text();
     if (res.ok) return text;
@@ -82,8 +68,7 @@ export class ApiClient {
       // not problem+json: report the status line
     }
     const code = problem.code && isErrorCode(problem.code) ? problem.code : res.status === 401 ? 'AUTH_REQUIRED' : 'INTERNAL';
-    let msg = problem.detail ?? `${res.status} ${res.statusText} from ${url}`;
-    if (code === 'AUTH_REQUIRED' && !this.token) msg += '; pass --token or set MUSTER_TOKEN';
-    throw new MusterError(code, msg);
+    const msg = problem.detail ?? `${res.status} ${res.statusText} from ${url}`;
+    throw new MusterError(code, code === 'AUTH_REQUIRED' ? authMessage(this.daemon, msg.replace(/:.*$/s, '')) : msg);
   }
 }

@@ -39,16 +39,22 @@ export function makeCli(cmd: Command, product: string): Cli {
     g.quiet = true;
   }
   let client: Promise<ApiClient> | null = null;
+  const warn = (line: string): void => {
+    if (!g.quiet) process.stderr.write(`WARNING: ${line}\n`);
+  };
   return {
     g,
     product,
-    client: () => (client ??= connect(g)),
+    // A daemon other than the statedir's is said once, before anything it answers.
+    client: () =>
+      (client ??= connect(g).then((c) => {
+        if (c.daemon.fallback) warn(c.daemon.fallback);
+        return c;
+      })),
     info: (line) => {
       if (!g.quiet) process.stdout.write(line + '\n');
     },
-    warn: (line) => {
-      if (!g.quiet) process.stderr.write(`WARNING: ${line}\n`);
-    },
+    warn,
     data: (line) => process.stdout.write(line + '\n'),
     json: (value) => process.stdout.write(JSON.stringify(value, null, 2) + '\n'),
     confirm: async (question) => {

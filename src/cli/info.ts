@@ -23,8 +23,15 @@ interface SystemInfo {
 
 /** `info [about|config [KEY]|system]`, read from the running daemon. */
 export function command(product: string, version: string): Command {
-  const about = verb('about', 'About muster', product, async (cli) => {
+  const about = verb('about', 'About muster, and which daemon this CLI talks to', product, async (cli) => {
+    // Which daemon, without asking it: `about` works when none runs, and says why none was found.
+    const daemon = await cli.client().then(
+      (c) => ({ line: `${c.describe()} (${c.daemon.via})`, json: { api: c.daemon.api, statedir: c.daemon.daemon?.statedir ?? null, pid: c.daemon.daemon?.pid ?? null, via: c.daemon.via } }),
+      (err: Error) => ({ line: `none: ${err.message}`, json: null }),
+    );
+    if (cli.g.json) return cli.json({ version, daemon: daemon.json });
     cli.data(`muster ${version}: bare-metal provisioning (Perceus-compatible).`);
+    cli.data(`Daemon: ${daemon.line}`);
   });
   const config = verb('config', 'Show the running configuration, or one KEY (Perceus info config)', product, async (cli, args) => {
     const key = args.length ? args.join(' ') : undefined;
@@ -34,11 +41,13 @@ export function command(product: string, version: string): Command {
     for (const [k, v] of pairs) cli.data(`${k} = ${v}`);
   }).argument('[key...]', "a config key, e.g. 'vnfs transfer master'");
   const system = verb('system', 'Show version, paths, database and totals', product, async (cli) => {
-    const s = await (await cli.client()).get<SystemInfo>('/info/system');
-    if (cli.g.json) return cli.json(s);
+    const client = await cli.client();
+    const s = await client.get<SystemInfo>('/info/system');
+    if (cli.g.json) return cli.json({ ...s, api: client.daemon.api });
     const rows: Array<[string, string]> = [
       ['Version', s.version],
-      ['Daemon', `pid ${s.pid} on ${s.host}, Node.js ${s.node}, up since ${s.startedAt}`],
+      // What the daemon itself says, so a stale or foreign daemon.json cannot mislead.
+      ['Daemon', `${client.daemon.api}, statedir ${s.statedir}, pid ${s.pid} on ${s.host} (${client.daemon.via}), Node.js ${s.node}, up since ${s.startedAt}`],
       ['Statedir', s.statedir],
       ['Database', s.database === 'pglite' ? 'embedded (PGlite; survives a daemon crash, not a power cut)' : 'PostgreSQL'],
       ['Nodes', String(s.nodes)],

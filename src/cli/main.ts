@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { isMusterError } from '../errors.js';
 import { VERSION } from '../version.js';
 import * as daemon from './daemon.js';
 import * as group from './group/index.js';
@@ -11,11 +10,15 @@ import * as monitor from './monitor.js';
 import * as node from './node/index.js';
 import * as simulate from './simulate.js';
 import * as stats from './stats.js';
+import { endQuietlyOnClosedPipe } from './closed-pipe.js';
+import { reportError, type ReportOptions } from './report.js';
+import { unsupportedCommands } from './unsupported.js';
+import { throwUsageErrors } from './usage.js';
 
 /** Registers nouns only; each noun registers its verbs. */
 export function program(name: string): Command {
   const product = name === 'perceus' ? 'Perceus' : 'muster';
-  return new Command(name)
+  const prog = new Command(name)
     .description('muster: bare-metal provisioning — node registry, nodescripts, network boot, job queue')
     .version(`Version=${VERSION}`, '--version')
     .option('-y, --yes', 'answer yes to confirmation prompts')
@@ -24,9 +27,9 @@ export function program(name: string): Command {
     .option('-e, --embedded', 'for scripts: -y and -q')
     .option('-i, --nodeid', 'node arguments are NodeIDs (MAC addresses)')
     .option('--json', 'print JSON instead of tables')
-    .option('--api <url>', 'admin API of the daemon (default: the running daemon, else http://127.0.0.1:8988)')
+    .option('--api <url>', "admin API of the daemon (default: the statedir's daemon, from its daemon.json; 'muster info' names it)")
     .option('--token <token>', 'admin token (default: MUSTER_TOKEN, else statedir/admin.token)')
-    .option('--statedir <dir>', "state directory (the daemon's; the CLI finds that daemon through it)")
+    .option('--statedir <dir>', 'state directory (default as the daemon resolves it: MUSTER_STATEDIR, muster.conf, ./var/muster); the CLI talks to its daemon')
     .option('--debug', 'print stack traces')
     .option('-v, --verbose', 'bulk verbs (node add --file) print a line per node, not a one-line summary')
     .addCommand(node.command(product))
@@ -39,29 +42,27 @@ export function program(name: string): Command {
     .addCommand(stats.command(product))
     .addCommand(simulate.command())
     .addCommand(daemon.command());
+  for (const c of unsupportedCommands()) prog.addCommand(c, { hidden: true });
+  return prog;
 }
 
-/** Runs the CLI; maps every failure to one stderr line and the exit status of its class. */
+/** The options that shape an error report, read from the raw line: a usage error comes before any parse. */
+function reportOptions(args: string[], name: string): ReportOptions {
+  const end = args.indexOf('--');
+  const before = end === -1 ? args : args.slice(0, end);
+  return { name, json: before.includes('--json'), debug: before.includes('--debug') };
+}
+
+/** Runs the CLI; every failure goes through the one formatter (report.ts) to one stderr line and its exit status. */
 export async function main(argv: string[], name: string): Promise<void> {
-  const prog = program(name).exitOverride();
+  endQuietlyOnClosedPipe();
+  const prog = throwUsageErrors(program(name));
   // Perceus's `-e` was spelled --embeded; accept both.
   const args = argv.map((a) => (a === '--embeded' ? '--embedded' : a));
   try {
     await prog.parseAsync(args, { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode === 0 ? 0 : 2;
-      return;
-    }
-    const debug = args.includes('--debug');
-    if (isMusterError(err)) {
-      process.stderr.write(`${name}: ${err.message} (${err.code})\n`);
-      if (debug && err.cause) process.stderr.write(String((err.cause as Error).stack ?? err.cause) + '\n');
-      process.exitCode = err.exitCode;
-    } else {
-      process.stderr.write(`${name}: ${(err as Error).message ?? String(err)} (INTERNAL)\n`);
-      if (debug) process.stderr.write(String((err as Error).stack) + '\n');
-      process.exitCode = 1;
-    }
+    // --help and --version end parsing with a CommanderError of status 0; usage errors are MusterErrors by now.
+    process.exitCode = err instanceof CommanderError ? err.exitCode : reportError(err, reportOptions(args, name));
   }
 }

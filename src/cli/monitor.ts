@@ -76,11 +76,7 @@ export function command(product: string): Command {
       const o = cmd.opts<FilterOptions & { kind: string[]; level?: string; after?: string; count?: string }>();
       const count = countOption(o.count, Infinity);
       if (o.after !== undefined && !/^\d+(\.\d+)?$/.test(o.after)) throw new MusterError('REQUEST_INVALID', `--after '${o.after}' is not an event id or a cursor`);
-      // `monitor | head` closes our stdout: that is the end, not an error.
-      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'EPIPE') process.exit(0);
-        throw err;
-      });
+      // `monitor | head` closing stdout ends it quietly, as every verb (closed-pipe.ts).
       const client = await cli.client();
       const filters = { ...filterQuery(o), kind: o.kind, level: o.level };
       let after = o.after ?? (o.since === undefined ? 'now' : '0');

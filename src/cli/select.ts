@@ -32,6 +32,7 @@ export function exactly(nodes: ApiNode[]): { patterns: string[]; nodeid: true } 
   return { patterns: nodes.map((n) => n.mac), nodeid: true };
 }
 
+/** An empty selection, for every verb alike (NODE_NOT_FOUND, exit 3; also with --json). */
 export function noNodes(): MusterError {
   return new MusterError('NODE_NOT_FOUND', 'No nodes found');
 }
@@ -57,8 +58,8 @@ export function patternHelp(noun: Noun): string {
 export function tableVerb(name: string, summary: string, noun: Noun, product: string, render: (nodes: ApiNode[]) => string[]): Command {
   return verb(name, summary, product, async (cli, args) => {
     const sel = await select(cli, noun, args);
-    if (cli.g.json) return cli.json(sel);
     if (sel.nodes.length === 0) throw noNodes();
+    if (cli.g.json) return cli.json(sel);
     for (const line of render(sel.nodes)) cli.data(line);
   })
     .argument(noun === 'group' ? '[groups...]' : '[nodes...]')

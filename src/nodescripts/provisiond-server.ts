@@ -1,5 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { listenFailed } from '../listen-error.js';
 import { arpLookup } from './arp.js';
 import { written } from './delivery.js';
 import { PeerLimit } from './peer-limit.js';
@@ -161,9 +162,10 @@ export async function startProvisiondServer(opts: ProvisiondServerOptions): Prom
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: Error) => reject(listenFailed('LISTEN_FAILED', { what: 'provisiond', host: opts.host ?? '0.0.0.0', port: opts.port, portKey: 'provisiond port', addressKey: 'listen address' }, err));
+    server.once('error', failed);
     server.listen({ port: opts.port, host: opts.host, backlog: 1024 }, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

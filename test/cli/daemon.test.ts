@@ -79,7 +79,7 @@ describe('muster daemon start-up and concurrency', () => {
       assert.match(d.info.api, /^http:\/\/127\.0\.0\.1:\d+$/);
       const port = new URL(d.info.api).port;
       assert.equal(d.info.bound?.api, `0.0.0.0:${port}`);
-      const r = await cli(d, ['node', 'list']);
+      const r = await cli(d, ['info', 'system']);
       assert.equal(r.exitCode, 0, r.stderr);
       ok = true;
     } finally {

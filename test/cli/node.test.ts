@@ -138,7 +138,7 @@ describe('muster node/group CLI against a real daemon (embedded DB)', () => {
   it('answers 401 to a wrong or missing token', async () => {
     const wrong = await cli(d, ['node', 'list', '--token', 'nope'], { env: { MUSTER_STATEDIR: '' } });
     assert.equal(wrong.exitCode, 2);
-    assert.match(wrong.stderr, /wrong admin token \(AUTH_REQUIRED\)/);
+    assert.match(wrong.stderr, /wrong admin token \(token from --token\); the daemon's token is in \/\S+\/admin\.token, .*\(AUTH_REQUIRED\)$/m);
     const res = await fetch(`${d.info.api}/api/v1/nodes`);
     assert.equal(res.status, 401);
     assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);

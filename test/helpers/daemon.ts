@@ -94,9 +94,10 @@ export interface CliResult {
 }
 
 /** Runs bin/muster (or bin/perceus) with args; never throws on a non-zero exit. */
-export async function cli(d: { env: Record<string, string> } | null, args: string[], o: { bin?: string; input?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export async function cli(d: { env: Record<string, string> } | null, args: string[], o: { bin?: string; input?: string; env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
   const r = await execa(o.bin ?? MUSTER_BIN, args, {
     env: { ...(d?.env ?? {}), ...(o.env ?? {}) },
+    ...(o.cwd === undefined ? {} : { cwd: o.cwd }),
     extendEnv: true,
     reject: false,
     input: o.input ?? '',

@@ -7,6 +7,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/index.js';
 import { MusterError } from '../../errors.js';
+import { listenFailed } from '../../listen-error.js';
 import { addEvent, type NewEvent } from '../../events/index.js';
 import { broadcastWarning, openBroadcastSender, type BroadcastSender } from './broadcast.js';
 import { BOOTREPLY, decode, encode, MESSAGE_NAMES } from './codec.js';
@@ -58,20 +59,26 @@ export interface DhcpServer {
   seenServers(): SeenServer[];
 }
 
-function bindSocket(port: number, host: string, what: string): Promise<Socket> {
+/** Binds a broadcast-capable UDP socket; rejects with the socket's own error (EADDRINUSE …). */
+function bindSocket(port: number, host: string): Promise<Socket> {
   const sock = createSocket({ type: 'udp4', reuseAddr: true });
   return new Promise((resolve, reject) => {
     sock.once('error', (err) => {
       sock.close();
-      reject(
-        new MusterError('DHCP_LISTEN_FAILED', `cannot listen for ${what} on ${host}:${port} (${(err as NodeJS.ErrnoException).code ?? err.message}); ports below 1024 need root or CAP_NET_BIND_SERVICE, or set the port in muster.conf`, { cause: err }),
-      );
+      reject(err);
     });
     sock.bind(port, host, () => {
       sock.removeAllListeners('error');
       sock.setBroadcast(true);
       resolve(sock);
     });
+  });
+}
+
+/** A bind the daemon cannot start without: its failure names the port's setting. */
+function bindServerSocket(port: number, host: string, what: string, portKey: string): Promise<Socket> {
+  return bindSocket(port, host).catch((err: unknown) => {
+    throw listenFailed('DHCP_LISTEN_FAILED', { what, host, port, portKey, addressKey: 'listen address' }, err);
   });
 }
 
@@ -195,8 +202,8 @@ export async function startDhcpServer(o: DhcpServerOptions): Promise<DhcpServer>
     });
 
   try {
-    sockets.push(listen(await bindSocket(o.port, host, 'DHCP'), false));
-    if (o.mode === 'proxy') sockets.push(listen(await bindSocket(o.proxyPort ?? 4011, host, 'PXE (proxyDHCP)'), true));
+    sockets.push(listen(await bindServerSocket(o.port, host, 'DHCP', 'dhcp port'), false));
+    if (o.mode === 'proxy') sockets.push(listen(await bindServerSocket(o.proxyPort ?? 4011, host, 'PXE (proxyDHCP)', 'dhcp proxy port'), true));
   } catch (err) {
     await closeAll();
     throw err;
@@ -207,7 +214,7 @@ export async function startDhcpServer(o: DhcpServerOptions): Promise<DhcpServer>
   if (warning) log.warn(warning);
   if (o.watchForeign !== false) {
     try {
-      const watch = await bindSocket(clientPort, host, 'other DHCP servers');
+      const watch = await bindSocket(clientPort, host);
       watch.on('message', (msg, from) => {
         const d = decode(msg);
         if (d.ok) foreign.observe(d.packet, from.address);

@@ -8,6 +8,7 @@ import { createSocket, type RemoteInfo, } from 'node:dgram';
 import { realpath, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { MusterError } from '../../errors.js';
+import { listenFailed } from '../../listen-error.js';
 import { decodePacket, encodeError, TFTP_ERROR } from './codec.js';
 import { MAX_BLKSIZE } from './options.js';
 import { Transfer, type Outcome } from './transfer.js';
@@ -156,7 +157,7 @@ export async function startTftpServer(opts: TftpServerOptions): Promise<TftpServ
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', (err) =>
-      reject(new MusterError('TFTP_LISTEN_FAILED', `TFTP cannot listen on ${opts.host}:${opts.port}: ${err.message} (ports below 1024 need root or CAP_NET_BIND_SERVICE; pick another tftp port or stop the other server)`, { cause: err })),
+      reject(listenFailed('TFTP_LISTEN_FAILED', { what: 'TFTP', host: opts.host, port: opts.port, portKey: 'tftp port', addressKey: 'listen address' }, err)),
     );
     socket.bind({ address: opts.host, port: opts.port }, () => resolve());
   });

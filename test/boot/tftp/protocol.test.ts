@@ -259,5 +259,5 @@ test('server.close ends running transfers; bad root and busy port are clear erro
   c.close();
   await assert.rejects(startTestServer(join(fx.dir, 'nope')), { code: 'TFTP_ROOT_INVALID', message: /nope cannot be read \(ENOENT\)/ });
   await assert.rejects(startTestServer(join(fx.root, 'text.txt')), { code: 'TFTP_ROOT_INVALID', message: /not a directory/ });
-  await assert.rejects(startTestServer(fx.root, { port: server.port }), { code: 'TFTP_LISTEN_FAILED', message: /EADDRINUSE/ });
+  await assert.rejects(startTestServer(fx.root, { port: server.port }), { code: 'TFTP_LISTEN_FAILED', message: /^TFTP: 127\.0\.0\.1:\d+ is in use \(set 'tftp port' in muster\.conf/ });
 });
