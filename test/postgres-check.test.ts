@@ -3,11 +3,10 @@
  * CI a suite on both backends fails naming which, instead of running on PGlite alone.
  */
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { PACKAGE_ROOT } from '../src/paths.js';
-import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from './helpers/private-pg.js';
+import { freePort, privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from './helpers/private-pg.js';
 import { requireOrSkip } from './helpers/require.js';
 
 const probe = `import { describeEachBackend, postgresUnavailable } from './test/helpers/db.ts';
@@ -19,15 +18,6 @@ const run = (url: string, env: Record<string, string> = {}) =>
     env: { CI: '', MUSTER_REQUIRE_PEERS: '', MUSTER_TEST_PG: url, ...env },
     reject: false,
   });
-
-/** A port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 describe('test Postgres check: auth failed vs unreachable', { skip: requireOrSkip(privatePostgresUnavailable()) }, () => {
   let pg: PrivatePostgres;
@@ -55,7 +45,7 @@ describe('test Postgres check: auth failed vs unreachable', { skip: requireOrSki
   });
 
   it('a closed port is "unreachable"', async () => {
-    const r = await run(`postgres://postgres@127.0.0.1:${await closedPort()}/postgres`);
+    const r = await run(`postgres://postgres@127.0.0.1:${await freePort()}/postgres`);
     assert.match(JSON.parse(r.stdout.split('\n')[0]!) as string, /^postgres unreachable at .*ECONNREFUSED/);
   });
 
@@ -64,7 +54,7 @@ describe('test Postgres check: auth failed vs unreachable', { skip: requireOrSki
       const auth = await run(wrong, env);
       assert.notEqual(auth.exitCode, 0);
       assert.match(auth.stderr, /MissingPeerError: required under CI .* but missing: postgres auth failed at /);
-      const down = await run(`postgres://postgres@127.0.0.1:${await closedPort()}/postgres`, env);
+      const down = await run(`postgres://postgres@127.0.0.1:${await freePort()}/postgres`, env);
       assert.notEqual(down.exitCode, 0);
       assert.match(down.stderr, /MissingPeerError: required under CI .* but missing: postgres unreachable at /);
     });

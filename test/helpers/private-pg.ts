@@ -34,7 +34,8 @@ export function privatePostgresUnavailable(): string | null {
   return pgBin() ? null : 'needs the PostgreSQL server binaries (Debian package postgresql)';
 }
 
-async function freePort(): Promise<number> {
+/** A 127.0.0.1 TCP port nothing listens on (bound, then closed). */
+export async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   const { port } = s.address() as AddressInfo;
