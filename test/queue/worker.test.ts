@@ -7,7 +7,8 @@ import type { Db } from '../../src/db/index.js';
 import { silentLogger } from '../../src/log.js';
 import { addJobs, cancelJob, completeNodeTask, getJob, startQueue, takeNodeTasks, type QueueHandle } from '../../src/queue/index.js';
 import { describeEachBackend, freshDb, type TestDb } from '../helpers/db.js';
-import { addNodes, eventsOf, until } from './fixture.js';
+import { addNodes, eventsOf } from './fixture.js';
+import { until } from '../helpers/until.js';
 
 await describeEachBackend('queue workers and jigs', (kind) => {
   let t: TestDb;
