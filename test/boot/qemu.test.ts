@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLan, netnsUnavailable, type Lan } from '../helpers/netns.js';
-import { postgresUnavailable } from '../helpers/db.js';
+import { privatePostgresUnavailable } from '../helpers/private-pg.js';
 import { requireOrSkip } from '../helpers/require.js';
 import { HTTP_PORT, startBootServer, type BootServer } from './qemu/server.js';
 import { qemuUnavailable, serialPath, startVm, type Firmware } from './qemu/vm.js';
@@ -19,7 +19,7 @@ import { qemuUnavailable, serialPath, startVm, type Firmware } from './qemu/vm.j
 const SUBNET = '10.78.5';
 const BOOT_DEADLINE_MS = 120_000;
 
-const skip = requireOrSkip((await netnsUnavailable()) ?? (await qemuUnavailable()) ?? (await postgresUnavailable()));
+const skip = requireOrSkip((await netnsUnavailable()) ?? (await qemuUnavailable()) ?? privatePostgresUnavailable());
 
 interface LogEntry {
   time: number;

@@ -14,6 +14,9 @@ import { execa } from 'execa';
 export interface PrivatePostgres {
   /** postgres://postgres[:<password>]@127.0.0.1:<port>/postgres */
   url: string;
+  /** The directory of its Unix socket (a path: a daemon in a network namespace reaches it there). */
+  socketDir: string;
+  port: number;
   /** `immediate`: the server dies as in a crash (no checkpoint, connections cut mid-query). */
   restart(mode?: 'fast' | 'immediate'): Promise<void>;
   /** Stops the server for `ms`, then starts it again. */
@@ -65,6 +68,8 @@ export async function startPrivatePostgres(o: { password?: string } = {}): Promi
   await ctl('start');
   return {
     url: `postgres://postgres${o.password === undefined ? '' : `:${encodeURIComponent(o.password)}`}@127.0.0.1:${port}/postgres`,
+    socketDir: dir,
+    port,
     restart: async (mode = 'fast') => {
       await ctl('restart', mode);
     },

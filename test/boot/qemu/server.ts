@@ -1,16 +1,17 @@
 /**
  * The real muster daemon (bin/muster daemon) inside a namespace of a test LAN, in DHCP full mode
- * on the standard ports firmware uses (DHCP 67, TFTP 69), with a fresh Postgres database. The
- * daemon reaches Postgres through its Unix socket (a path, so it crosses network namespaces);
- * the test reads the events table from outside to see what the daemon served.
+ * on the standard ports firmware uses (DHCP 67, TFTP 69), with a PostgreSQL server of its own
+ * (trust auth): the daemon reaches it through its Unix socket (a path, so it crosses network
+ * namespaces, where 127.0.0.1 does not), which the shared server's pg_hba may not allow (Debian's
+ * is peer auth there). The test reads the events table from outside to see what was served.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Lan } from '../../helpers/netns.js';
-import { freshPgDatabase, PG_ADMIN_URL } from '../../helpers/db.js';
 import { MUSTER_BIN } from '../../helpers/daemon.js';
+import { startPrivatePostgres } from '../../helpers/private-pg.js';
 
 export const HTTP_PORT = 8987;
 
@@ -22,20 +23,6 @@ export interface BootServer {
   stop(): Promise<void>;
 }
 
-/** The directory of the local Postgres server's Unix socket, asked of the server itself. */
-async function socketDir(): Promise<string> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await c.connect();
-  try {
-    const { rows } = await c.query<{ unix_socket_directories: string }>('SHOW unix_socket_directories');
-    const dir = rows[0]?.unix_socket_directories.split(',')[0]?.trim();
-    if (!dir) throw new Error('PostgreSQL has no Unix socket (unix_socket_directories is empty); the daemon in a namespace cannot reach 127.0.0.1');
-    return dir;
-  } finally {
-    await c.end();
-  }
-}
-
 /**
  * Starts the daemon in `host`'s namespace serving `subnet`.0/24 (the host must have the static
  * address `<subnet>.1`) and resolves once it logged that it started.
@@ -43,8 +30,7 @@ async function socketDir(): Promise<string> {
 export async function startBootServer(lan: Lan, host: string, subnet: string): Promise<BootServer> {
   const serverAddress = lan.hosts[host]?.ip;
   if (!serverAddress) throw new Error(`host '${host}' needs a static address to serve DHCP`);
-  const database = await freshPgDatabase();
-  const dbName = new URL(database.url).pathname.slice(1);
+  const database = await startPrivatePostgres();
   const statedir = await mkdtemp(join(tmpdir(), 'muster-qemu-'));
   const config = join(statedir, 'muster.conf');
   await writeFile(config, '# empty: every setting comes from the environment below\n');
@@ -52,7 +38,7 @@ export async function startBootServer(lan: Lan, host: string, subnet: string): P
     MUSTER_CONFIG: config,
     MUSTER_RUNTIME_DIR: join(statedir, 'run'),
     MUSTER_LOG_LEVEL: 'debug',
-    DATABASE_URL: `postgres://postgres@/${dbName}?host=${encodeURIComponent(await socketDir())}`,
+    DATABASE_URL: `postgres://postgres@/postgres?host=${encodeURIComponent(database.socketDir)}&port=${database.port}`,
     MUSTER_DHCP_MODE: 'full',
     MUSTER_DHCP_SUBNET: `${subnet}.0/24`,
     MUSTER_DHCP_RANGE: `${subnet}.100-${subnet}.199`,
@@ -81,7 +67,7 @@ export async function startBootServer(lan: Lan, host: string, subnet: string): P
       clearTimeout(t);
     }
     await reader.end().catch(() => undefined);
-    await database.drop();
+    await database.stop();
     await rm(statedir, { recursive: true, force: true });
   };
   try {
