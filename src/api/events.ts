@@ -98,8 +98,11 @@ class EventBell {
   }
 }
 
-/** Reads until something matches, `waitMs` passes, or `gone()` says the reader left. */
-async function awaitBatch(db: Queryable, bell: EventBell, c: Compiled, cursor: Position, limit: number, waitMs: number, gone: () => boolean): Promise<{ events: MusterEvent[]; cursor: Position }> {
+/**
+ * Reads until something matches, `waitMs` passes, or `gone()` says the reader left. `waiting()` is
+ * called once, when the first read found nothing and the reader starts to wait.
+ */
+async function awaitBatch(db: Queryable, bell: EventBell, c: Compiled, cursor: Position, limit: number, waitMs: number, gone: () => boolean, waiting?: () => void): Promise<{ events: MusterEvent[]; cursor: Position }> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     const wake = bell.next(Math.max(0, Math.min(POLL_MS, deadline - Date.now())));
@@ -109,6 +112,8 @@ async function awaitBatch(db: Queryable, bell: EventBell, c: Compiled, cursor: P
       return batch;
     }
     cursor = batch.cursor;
+    waiting?.();
+    waiting = undefined;
     await wake.rung;
   }
 }
@@ -127,7 +132,8 @@ export async function eventsRoutes(app: FastifyInstance, { deps }: PluginOpts): 
       let left = false;
       reply.raw.once('close', () => (left = true));
       const cursor = await startCursor(db, q.after, q.since);
-      const batch = await awaitBatch(db, bell, compile(q), cursor, q.limit, q.wait * 1000, () => left);
+      const waiting = () => req.log.debug({ after: token(cursor), wait: q.wait }, 'long poll waiting for events');
+      const batch = await awaitBatch(db, bell, compile(q), cursor, q.limit, q.wait * 1000, () => left, waiting);
       return { events: batch.events, cursor: token(batch.cursor) };
     },
   );

@@ -13,7 +13,7 @@ import { buildNodeApi } from '../../src/api/server.js';
 import { addEvent } from '../../src/events/index.js';
 import { silentLogger } from '../../src/log.js';
 import { describeEachBackend, freshDb, type TestDb } from '../helpers/db.js';
-import { until } from '../queue/fixture.js';
+import { until } from '../helpers/until.js';
 
 interface Page { events: { id: number; kind: string; message: string }[]; cursor: string }
 

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cli, spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/until.js';
 
 describe('muster export against a real daemon', () => {
   let d: TestDaemon;
@@ -29,12 +30,7 @@ describe('muster export against a real daemon', () => {
   it('keeps the configured export files up to date', async () => {
     await cli(d, ['-q', 'node', 'add', '02:00:00:00:00:03', 'late']);
     const path = join(d.statedir, 'exports', 'ethers');
-    const deadline = Date.now() + 10_000;
-    let text = '';
-    while (Date.now() < deadline && !text.includes('late')) {
-      await new Promise((r) => setTimeout(r, 100));
-      text = await readFile(path, 'utf8').catch(() => '');
-    }
+    const text = await until('the new node in the ethers file', () => readFile(path, 'utf8').catch(() => ''), (t) => t.includes('late'), 10_000);
     assert.match(text, /^02:00:00:00:00:03 late$/m);
     assert.match(await readFile(join(d.statedir, 'exports', 'hosts'), 'utf8'), /head head\.lan/);
   });

@@ -10,11 +10,14 @@ import { execa } from 'execa';
 import type { ApiEvent } from '../../src/cli/monitor.js';
 import { cli, MUSTER_BIN, spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { describeEachBackend, freshPgDatabase } from '../helpers/db.js';
+import { until } from '../helpers/until.js';
 
 await describeEachBackend('events API and muster monitor', (kind) => {
   let d: TestDaemon;
   let dropDb: (() => Promise<void>) | undefined;
   let mac = 0x10;
+  let daemonLog = '';
+  const pollsWaiting = () => daemonLog.split('\n').filter((l) => l.includes('long poll waiting for events')).length;
   /** Adds a node with a fresh MAC through the CLI: one `node.added` event. */
   const addNode = async (name: string) => {
     const r = await cli(d, ['-q', 'node', 'add', `02:00:00:00:0b:${(mac++).toString(16).padStart(2, '0')}`, name]);
@@ -35,7 +38,9 @@ await describeEachBackend('events API and muster monitor', (kind) => {
   before(async () => {
     const pg = kind === 'postgres' ? await freshPgDatabase({ migrate: false }) : undefined;
     dropDb = pg?.drop;
-    d = await spawnDaemon(pg ? { databaseUrl: pg.url } : {});
+    // debug: the daemon says when a long poll starts waiting (the poll test waits for that)
+    d = await spawnDaemon({ ...(pg ? { databaseUrl: pg.url } : {}), env: { MUSTER_LOG_LEVEL: 'debug' } });
+    d.proc.stderr!.on('data', (c: Buffer) => (daemonLog += c.toString()));
   });
   after(async () => {
     await d?.stop();
@@ -89,8 +94,10 @@ await describeEachBackend('events API and muster monitor', (kind) => {
   it('a long poll returns as soon as a matching event is stored', async () => {
     const start = await newest();
     const t0 = Date.now();
+    const waited = pollsWaiting();
     const poll = list(`after=${start}&wait=20&kind=node.added`);
-    await new Promise((r) => setTimeout(r, 300));
+    // The event comes once the daemon holds the poll, so it is the wake-up that answers it.
+    await until('the daemon to hold the long poll', pollsWaiting, (n) => n > waited, 10_000);
     await addNode('polled');
     const r = await poll;
     assert.deepEqual(r.events.map((e) => e.node), ['polled']);

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { cli, spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { requireOrSkip } from '../helpers/require.js';
+import { until } from '../helpers/until.js';
 
 const NODES = ['02:00:00:00:0a:00', '02:00:00:00:0a:01', '02:00:00:00:0a:02'];
 const skip = requireOrSkip((await execa('busybox', ['true'], { reject: false })).exitCode !== 0 && 'needs busybox (Debian package busybox)');
@@ -33,12 +34,8 @@ describe('node tasks through the real daemon and node client', { skip }, () => {
 
   /** Waits until the job is handed to the node (the worker gave it to the node). */
   const awaitingNode = async (id: string): Promise<void> => {
-    for (let i = 0; i < 100; i++) {
-      const job = JSON.parse((await cli(d, ['job', 'show', id, '--json'])).stdout) as { lockedBy: string | null };
-      if (job.lockedBy === 'node') return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.fail(`job ${id} never waited for its node`);
+    const job = async () => JSON.parse((await cli(d, ['job', 'show', id, '--json'])).stdout) as { lockedBy: string | null };
+    await until(`job ${id} to wait for its node`, job, (j) => j.lockedBy === 'node');
   };
 
   const post = (path: string) => fetch(`${d.info.http}${path}`, { method: 'POST' });

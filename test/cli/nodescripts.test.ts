@@ -13,6 +13,7 @@ import type { ApiStats } from '../../src/cli/stats.js';
 import { cli, MUSTER_BIN, spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { requireOrSkip } from '../helpers/require.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
+import { until } from '../helpers/until.js';
 
 const NODE = '00:00:00:00:00:01';
 const VNFS_MASTER = '10.9.8.7:8987';
@@ -31,16 +32,8 @@ describe('nodescripts acceptance through the real daemon', { skip: requireOrSkip
   let monitor: ResultPromise;
   const lines: string[] = [];
   /** Resolves when the monitor has printed `n` lines (or fails after a while). */
-  const monitorLines = (n: number): Promise<string[]> =>
-    new Promise((resolve, reject) => {
-      const t0 = Date.now();
-      const check = (): void => {
-        if (lines.length >= n) resolve(lines.slice(0, n));
-        else if (Date.now() - t0 > 10_000) reject(new Error(`monitor printed ${JSON.stringify(lines)}, expected ${n} lines`));
-        else setTimeout(check, 50);
-      };
-      check();
-    });
+  const monitorLines = async (n: number): Promise<string[]> =>
+    (await until(`the monitor to print ${n} lines`, () => lines, (l) => l.length >= n, 10_000)).slice(0, n);
   const stats = async (...args: string[]): Promise<ApiStats> => {
     const r = await cli(d, ['stats', '--json', ...args]);
     assert.equal(r.exitCode, 0, r.stderr);

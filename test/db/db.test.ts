@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { describeEachBackend, freshDb, type TestDb } from '../helpers/db.js';
+import { until } from '../helpers/until.js';
 import { sqlState, UNIQUE_VIOLATION } from '../../src/db/index.js';
 
 await describeEachBackend('db', (kind) => {
@@ -36,11 +37,11 @@ await describeEachBackend('db', (kind) => {
   });
 
   it('delivers NOTIFY to a listener', async () => {
-    const got = new Promise<string>((resolve) => {
-      void t.db.listen('muster_test', resolve);
-    });
-    await new Promise((r) => setTimeout(r, 50));
+    const got: string[] = [];
+    // listen() settles once LISTEN is in effect: a notification after it must arrive.
+    const unlisten = await t.db.listen('muster_test', (p) => got.push(p));
     await t.db.query(`SELECT pg_notify('muster_test', 'hello')`);
-    assert.equal(await got, 'hello');
+    assert.deepEqual(await until('the notification', () => got, (g) => g.length > 0, 10_000), ['hello']);
+    await unlisten();
   });
 });

@@ -11,6 +11,7 @@ import { migrate, openPg } from '../../src/db/index.js';
 import { spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-pg.js';
 import { requireOrSkip } from '../helpers/require.js';
+import { until } from '../helpers/until.js';
 
 const RESTARTS = 10;
 const WRITERS = 6;
@@ -24,14 +25,6 @@ after(async () => {
 });
 
 const mac = (i: number) => `02:5e:00:${((i >> 16) & 0xff).toString(16).padStart(2, '0')}:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
-
-async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 it(`the daemon survives ${RESTARTS} crash-restarts of Postgres under admin writes and keeps every acknowledged write [postgres]`, { skip, timeout: 600_000 }, async () => {
   server = await startPrivatePostgres();
@@ -66,12 +59,12 @@ it(`the daemon survives ${RESTARTS} crash-restarts of Postgres under admin write
   try {
     for (let r = 0; r < RESTARTS; r++) {
       const before = acked.length;
-      await until(`writes to be acknowledged before restart ${r + 1}`, () => exited !== null || acked.length >= before + 20);
+      await until(`writes to be acknowledged before restart ${r + 1}`, () => exited !== null || acked.length >= before + 20, Boolean, 60_000);
       assert.equal(exited, null, `the daemon died before restart ${r + 1}`);
       await server.restart('immediate');
     }
     const before = acked.length;
-    await until('writes to be acknowledged after the last restart', () => exited !== null || acked.length >= before + 20);
+    await until('writes to be acknowledged after the last restart', () => exited !== null || acked.length >= before + 20, Boolean, 60_000);
   } finally {
     stop = true;
     await Promise.all(writers);

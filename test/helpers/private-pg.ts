@@ -1,18 +1,18 @@
 /**
- * A PostgreSQL server of the test's own (initdb in a temp dir, trust auth, 127.0.0.1 on a free
- * port), for tests that restart or stop the server: the shared one on 5432 serves other test
- * files at the same time. Needs the Debian postgresql server binaries; as root it runs the server
- * as the `postgres` user.
+ * A PostgreSQL server of the test's own (initdb in a temp dir, trust auth unless given a password,
+ * 127.0.0.1 on a free port), for tests that restart or stop the server or need password auth: the
+ * shared one on 5432 serves other test files at the same time. Needs the Debian postgresql server
+ * binaries; as root it runs the server as the `postgres` user.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 
 export interface PrivatePostgres {
-  /** postgres://postgres@127.0.0.1:<port>/postgres */
+  /** postgres://postgres[:<password>]@127.0.0.1:<port>/postgres */
   url: string;
   /** The directory of its Unix socket (a path: a daemon in a network namespace reaches it there). */
   socketDir: string;
@@ -37,7 +37,8 @@ export function privatePostgresUnavailable(): string | null {
   return pgBin() ? null : 'needs the PostgreSQL server binaries (Debian package postgresql)';
 }
 
-async function freePort(): Promise<number> {
+/** A 127.0.0.1 TCP port nothing listens on (bound, then closed). */
+export async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   const { port } = s.address() as AddressInfo;
@@ -45,7 +46,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+/** With `password`, the postgres role has it and every connection must give it (scram-sha-256). */
+export async function startPrivatePostgres(o: { password?: string } = {}): Promise<PrivatePostgres> {
   const bin = pgBin();
   if (!bin) throw new Error(privatePostgresUnavailable()!);
   const dir = await mkdtemp(join(tmpdir(), 'muster-pg-'));
@@ -56,14 +58,16 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     await execa('chown', ['postgres:postgres', dir]);
   }
   const as = (cmd: string, args: string[]) => (root ? execa('runuser', ['-u', 'postgres', '--', cmd, ...args]) : execa(cmd, args));
-  await as(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  if (o.password !== undefined) await writeFile(join(dir, 'pwfile'), `${o.password}\n`, { mode: 0o644 });
+  const auth = o.password === undefined ? ['--auth=trust'] : ['--auth=scram-sha-256', `--pwfile=${join(dir, 'pwfile')}`];
+  await as(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', ...auth, '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
   const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir} -c fsync=off`;
   const ctl = (action: string, mode = 'fast') =>
     as(join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '60', '-m', mode, action]);
   await ctl('start');
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://postgres${o.password === undefined ? '' : `:${encodeURIComponent(o.password)}`}@127.0.0.1:${port}/postgres`,
     socketDir: dir,
     port,
     restart: async (mode = 'fast') => {

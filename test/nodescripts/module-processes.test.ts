@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { ScriptReply } from '../../src/nodescripts/service.js';
 import { fixture, writeModule, type Fixture } from './fixture.js';
+import { until } from '../helpers/until.js';
 
 const mac = (i: number): string => `02:00:00:00:01:${i.toString(16).padStart(2, '0')}`;
 
@@ -38,11 +39,7 @@ function sleepers(arg: string): number {
 }
 
 async function noSleepers(arg: string): Promise<void> {
-  const end = Date.now() + 20_000;
-  while (sleepers(arg) > 0) {
-    if (Date.now() > end) assert.fail(`'sleep ${arg}' processes were left running: ${sleepers(arg)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await until(`no 'sleep ${arg}' process left running`, () => sleepers(arg), (n) => n === 0, 20_000);
 }
 
 describe('module processes (issue 8: 9, 10, 11)', () => {

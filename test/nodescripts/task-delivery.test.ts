@@ -16,7 +16,7 @@ import { startProvisiondServer, type ProvisiondServer } from '../../src/nodescri
 import { addJobs, completeNodeTask, takeNodeTasks } from '../../src/queue/index.js';
 import { claimJob, finishJob, setSlots } from '../../src/queue/lifecycle.js';
 import { describeEachBackend } from '../helpers/db.js';
-import { until } from '../queue/fixture.js';
+import { until } from '../helpers/until.js';
 import { DEFAULTS, fixture, talk, writeModule, type Fixture } from './fixture.js';
 
 const MAC = '02:00:00:00:0c:01';

@@ -5,17 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findMarked, runProcess, type RunOptions } from '../../src/proc/index.js';
+import { until } from '../helpers/until.js';
 
 const ENV = { PATH: '/bin:/usr/bin:/sbin:/usr/sbin' };
-
-/** Polls until `ok()` or the time is up. */
-async function until(what: string, ok: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function alive(pid: number): Promise<boolean> {
   try {
@@ -46,6 +38,9 @@ describe('runProcess: one process-group runner', () => {
     await until(`${f} to be written`, async () => (await readFile(f, 'utf8').catch(() => '')).trim() !== '');
     return Number((await readFile(f, 'utf8')).trim());
   };
+  /** Aborts `ac` once the script has created `file` (it is where the test wants it), not after a guessed time. */
+  const abortWhenCreated = (file: string, ac: AbortController): void =>
+    void until(`${file} to be created`, () => readFile(file).then(() => true, () => false)).then(() => ac.abort());
 
   it('a setsid helper holding stdout neither hangs the run nor outlives it; output is whole', async () => {
     const f = pidFile();
@@ -93,9 +88,10 @@ describe('runProcess: one process-group runner', () => {
 
   it('at the deadline it stops reading, kills the session (SIGTERM, then SIGKILL) and returns', async () => {
     const f = pidFile();
-    const path = await script(`setsid sh -c 'echo $$ > ${f}; trap "" TERM; while :; do sleep 1; done' &\ntrap '' TERM\necho started\nwhile :; do sleep 1; done`);
+    const ready = pidFile();
+    const path = await script(`setsid sh -c 'echo $$ > ${f}; trap "" TERM; while :; do sleep 1; done' &\ntrap '' TERM\nwhile [ ! -s ${f} ]; do sleep 0.05; done\necho started\n: > ${ready}\nwhile :; do sleep 1; done`);
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 500);
+    abortWhenCreated(ready, ac);
     const r = await run(path, { signal: ac.signal, graceMs: 300 });
     assert.equal(r.ended, 'aborted');
     assert.equal(r.exitSignal, 'SIGKILL', 'it ignored SIGTERM, so the grace ran out');
@@ -105,9 +101,10 @@ describe('runProcess: one process-group runner', () => {
   });
 
   it('a process that ends on SIGTERM is not SIGKILLed', async () => {
-    const path = await script('echo up; exec sleep 1000');
+    const ready = pidFile();
+    const path = await script(`echo up; : > ${ready}; exec sleep 1000`);
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 300);
+    abortWhenCreated(ready, ac);
     const r = await run(path, { signal: ac.signal, graceMs: 10_000 });
     assert.equal(r.ended, 'aborted');
     assert.equal(r.exitSignal, 'SIGTERM');

@@ -20,18 +20,6 @@ export async function jobStates(db: Queryable, ids: number[]): Promise<string[]>
   return ids.map((id) => by.get(id) ?? 'missing');
 }
 
-/** Polls until cond() holds or the time is up (then throws with the last value). */
-export async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  let v = await fn();
-  while (!ok(v)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-    v = await fn();
-  }
-  return v;
-}
-
 export async function eventsOf(db: Db, jobId: number): Promise<string[]> {
   const { rows } = await db.query<{ kind: string }>(`SELECT kind FROM events WHERE (data->>'job')::bigint = $1 ORDER BY id`, [jobId]);
   return rows.map((r) => r.kind);

@@ -8,7 +8,8 @@ import { addJobs } from '../../src/queue/index.js';
 import { freshDb, requirePostgres, type TestDb } from '../helpers/db.js';
 import { parseRunLines, registerAppendJig, type RunLine } from './append-jig.js';
 import { startDaemon, type Daemon } from './daemons.js';
-import { addNodes, until } from './fixture.js';
+import { addNodes } from './fixture.js';
+import { until } from '../helpers/until.js';
 
 registerAppendJig();
 const skip = await requirePostgres();

@@ -7,6 +7,7 @@ import { after, before, it } from 'node:test';
 import { processStart } from '../../src/queue/host.js';
 import { describeEachBackend, freshPgDatabase, freshPgliteStatedir, type Backend } from '../helpers/db.js';
 import { spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/until.js';
 
 // Issue 8: a daemon killed while a script job runs. The script is not stopped with its daemon (a
 // script stopped at a random moment may have done all its work and not yet exited: it would run
@@ -22,6 +23,8 @@ exit "$JOB_STATUS"
 `;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A daemon's start and its reap rounds (every 2 s at most) on a loaded machine. */
+const WAIT_MS = 60_000;
 
 interface JobView {
   state: string;
@@ -38,16 +41,6 @@ async function api(d: TestDaemon, method: string, path: string, body?: unknown):
   const json = await res.json();
   assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
-}
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v)}`);
-    await sleep(100);
-  }
 }
 
 // (a killed script whose parent died too may stay a zombie here: that is not alive)
@@ -88,7 +81,7 @@ await describeEachBackend('a daemon killed while its script job runs', (backend:
     })) as { jobs: Array<{ id: number }> };
     const id = queued.jobs[0]!.id;
     const stamps = () => readFile(join(jobDir, 'stamps'), 'utf8').catch(() => '');
-    const started = await until('the script to start', stamps, (s) => s.startsWith('start '));
+    const started = await until('the script to start', stamps, (s) => s.startsWith('start '), WAIT_MS);
     const pid = Number(started.split(' ')[1]);
     first.proc.kill('SIGKILL');
     await first.proc;
@@ -108,7 +101,7 @@ await describeEachBackend('a daemon killed while its script job runs', (backend:
     assert.equal(meanwhile.state, 'running', JSON.stringify(meanwhile));
     assert.equal(meanwhile.attempts, 1);
     await writeFile(join(o.jobDir, 'go'), '');
-    const done = await until('the job to end', o.job, (j) => j.state !== 'running');
+    const done = await until('the job to end', o.job, (j) => j.state !== 'running', WAIT_MS);
     assert.equal(done.state, 'succeeded', JSON.stringify(done));
     assert.equal(done.attempts, 1);
     assert.equal((await o.stamps()).split('\n').filter((l) => l.startsWith('start')).length, 1, 'ran once');
@@ -118,14 +111,14 @@ await describeEachBackend('a daemon killed while its script job runs', (backend:
   it('a non-zero exit recorded after its daemon died fails the job with that status', async () => {
     const o = await orphan('bad', 3, 600);
     await writeFile(join(o.jobDir, 'go'), '');
-    const done = await until('the job to end', o.job, (j) => j.state !== 'running');
+    const done = await until('the job to end', o.job, (j) => j.state !== 'running', WAIT_MS);
     assert.equal(done.state, 'failed');
     assert.match(done.error ?? '', /script exited with status 3 \(daemon .* died before recording it\)/);
   });
 
   it('a script that outlives the job deadline is killed by the next daemon and fails as at a deadline', async () => {
     const o = await orphan('slow', 0, 8);
-    const done = await until('the job to end', o.job, (j) => j.state !== 'running');
+    const done = await until('the job to end', o.job, (j) => j.state !== 'running', WAIT_MS);
     assert.equal(done.state, 'failed');
     assert.match(done.error ?? '', /deadline passed; its processes were killed/);
     assert.ok(!isAlive(o.pid), 'the script was killed');
@@ -136,11 +129,11 @@ await describeEachBackend('a daemon killed while its script job runs', (backend:
     // The group leader, the script's parent, gets the TERM, as from systemd's stop of the unit.
     const parent = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
     const o = await orphan('stopped', 0, 600, { maxAttempts: 2, afterKill: (pid) => process.kill(parent(pid), 'SIGTERM') });
-    const again = await until('the second attempt to start', o.stamps, (s) => s.split('start ').length === 3);
+    const again = await until('the second attempt to start', o.stamps, (s) => s.split('start ').length === 3, WAIT_MS);
     const retried = await o.job();
     assert.equal(retried.attempts, 2, JSON.stringify(retried));
     assert.match(retried.error ?? '', /died while running it; its script was stopped \(status 143\)/);
     await writeFile(join(o.jobDir, 'go'), '');
-    assert.equal((await until('the job to end', o.job, (j) => j.state !== 'running' && j.state !== 'queued')).state, 'succeeded', again);
+    assert.equal((await until('the job to end', o.job, (j) => j.state !== 'running' && j.state !== 'queued', WAIT_MS)).state, 'succeeded', again);
   });
 });

@@ -8,7 +8,8 @@ import { silentLogger } from '../../src/log.js';
 import { addJobs, getJob, startQueue, type QueueHandle } from '../../src/queue/index.js';
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-pg.js';
 import { parseRunLines, registerAppendJig } from './append-jig.js';
-import { addNodes, until } from './fixture.js';
+import { addNodes } from './fixture.js';
+import { until } from '../helpers/until.js';
 import { requireOrSkip } from '../helpers/require.js';
 
 registerAppendJig();

@@ -8,7 +8,8 @@ import { migrate, openPg, type Db } from '../../src/db/index.js';
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-pg.js';
 import { parseRunLines, registerAppendJig } from './append-jig.js';
 import { startDaemon, type Daemon } from './daemons.js';
-import { addNodes, until } from './fixture.js';
+import { addNodes } from './fixture.js';
+import { until } from '../helpers/until.js';
 import { requireOrSkip } from '../helpers/require.js';
 
 registerAppendJig();

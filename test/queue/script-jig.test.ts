@@ -7,7 +7,8 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { silentLogger } from '../../src/log.js';
 import { addJobs, getJob, startQueue, type QueueHandle } from '../../src/queue/index.js';
 import { freshDb, type TestDb } from '../helpers/db.js';
-import { addNodes, until } from './fixture.js';
+import { addNodes } from './fixture.js';
+import { until } from '../helpers/until.js';
 
 describe('script jig: working directory and leftover processes', () => {
   let t: TestDb;

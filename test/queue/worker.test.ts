@@ -7,7 +7,8 @@ import type { Db } from '../../src/db/index.js';
 import { silentLogger } from '../../src/log.js';
 import { addJobs, cancelJob, completeNodeTask, getJob, startQueue, takeNodeTasks, type QueueHandle } from '../../src/queue/index.js';
 import { describeEachBackend, freshDb, type TestDb } from '../helpers/db.js';
-import { addNodes, eventsOf, until } from './fixture.js';
+import { addNodes, eventsOf } from './fixture.js';
+import { until } from '../helpers/until.js';
 
 await describeEachBackend('queue workers and jigs', (kind) => {
   let t: TestDb;
@@ -24,9 +25,14 @@ await describeEachBackend('queue workers and jigs', (kind) => {
   });
   after(() => t.cleanup());
 
+  /**
+   * Long enough that a loaded machine renews in time: an attempt not renewed for two thirds of its
+   * lease is aborted as lost (with 2 s, a busy PGlite thread made a successful script "lease lost").
+   */
+  const LEASE_SECONDS = 10;
   const start = async (extra: { logLimit?: number; db?: Db; workers?: number } = {}) => {
     q = await startQueue({
-      db: t.db, workers: extra.workers ?? 3, concurrency: 3, leaseSeconds: 2, log: silentLogger(), statedir: t.statedir, pollMs: 100,
+      db: t.db, workers: extra.workers ?? 3, concurrency: 3, leaseSeconds: LEASE_SECONDS, log: silentLogger(), statedir: t.statedir, pollMs: 100,
       retryBaseMs: 50, jigContext: { waitPollMs: 50, perceus: { VNFSMETHOD: 'http', VNFSMASTER: '10.0.0.1', VNFSPREFIX: '' } }, ...extra,
     });
     return q;
@@ -45,7 +51,7 @@ await describeEachBackend('queue workers and jigs', (kind) => {
       { node: macs[0]!, jig: 'script', args: { run: 'env.sh', role: 'compute', code: '7' } },
     ]);
     const a = await finished(ok!.id);
-    assert.equal(a.state, 'succeeded');
+    assert.equal(a.state, 'succeeded', JSON.stringify(a));
     assert.match(a.log, /^n0000 02:00:00:00:00:00 10\.0\.0\.1 \/bin:\/usr\/bin:\/sbin:\/usr\/sbin compute\n/);
     assert.match(a.log, /to-stderr/);
     const env = await readFile(join(t.statedir, "env-0.out"), 'utf8');
@@ -54,7 +60,7 @@ await describeEachBackend('queue workers and jigs', (kind) => {
     }
     assert.doesNotMatch(env, /^HOME=/m, 'nothing of the daemon environment leaks in');
     const b = await finished(bad!.id);
-    assert.equal(b.state, 'failed');
+    assert.equal(b.state, 'failed', JSON.stringify(b));
     assert.match(b.error ?? '', /exited with status 7/);
   });
 

@@ -12,6 +12,7 @@ import { dhclient, missingTools, startDnsmasq, startMuster, startRecorder, udhcp
 import { decode, DHCPACK, DHCPREQUEST, encode } from '../../../src/boot/dhcp/codec.js';
 import { clientMessage } from './packets.js';
 import { requireOrSkip } from '../../helpers/require.js';
+import { until } from '../../helpers/until.js';
 
 const skip = requireOrSkip((await netnsUnavailable()) ?? (await missingTools('busybox', 'dhclient', 'dnsmasq')));
 
@@ -113,12 +114,9 @@ describe('dhcp proxy mode beside dnsmasq', { skip }, () => {
     // The proxy offer waits 250 ms (proxyOfferDelayMs), so it may come after udhcpc took dnsmasq's.
     const proxyOffer = () =>
       seen.packets().map((h) => decode(Buffer.from(h, 'hex'))).flatMap((r) => (r.ok ? [r.packet] : [])).find((p) => p.options.messageType === 2 && p.yiaddr === '0.0.0.0');
-    for (const deadline = Date.now() + 10_000; !proxyOffer() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
-    seen.stop();
+    const proxy = (await until('a proxy offer from muster', proxyOffer, Boolean, 10_000).finally(seen.stop))!;
     assert.match(got.ip ?? '', /^10\.77\.2\.1[0-5]\d$/);
     assert.equal(got.serverId, '10.77.2.2');
-    const proxy = proxyOffer();
-    assert.ok(proxy, 'a proxy offer from muster');
     assert.equal(proxy.siaddr, '10.77.2.1');
     assert.equal(proxy.file, 'undionly.kpxe');
     assert.equal(proxy.options.vendorClass, 'PXEClient');

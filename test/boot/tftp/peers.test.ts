@@ -38,9 +38,17 @@ test('tftp-hpa fetches ipxe.efi (octet) and text in netascii; errors show in its
 });
 
 test('atftp fetches ipxe.efi with windowsize 8, blksize and tsize', { skip: missingTool('atftp', 'atftp') }, async () => {
-  const r = await execa('atftp', ['--option', 'windowsize 8', '--option', 'blksize 1428', '--option', 'tsize 0', '--verbose', '-g', '-r', 'ipxe.efi', '-l', out('atftp.efi'), '127.0.0.1', String(server.port)], { all: true, timeout: 30_000 });
-  assert.match(r.all, /windowsize = 8/);
+  const r = await execa('atftp', ['--option', 'windowsize 8', '--option', 'blksize 1428', '--option', 'tsize 0', '--trace', '-g', '-r', 'ipxe.efi', '-l', out('atftp.efi'), '127.0.0.1', String(server.port)], { all: true, timeout: 30_000 });
   assert.equal(await sha256File(out('atftp.efi')), want);
+  // --trace prints the packets: the server's OACK (what was granted, not what atftp asked for)
+  // and the data blocks numbered within their window.
+  const oack = /received OACK <([^>]*)>/.exec(r.all);
+  assert.ok(oack, `atftp saw no OACK:\n${r.all.slice(0, 2000)}`);
+  const granted = Object.fromEntries([...oack[1]!.matchAll(/(\w+): (\d+)/g)].map((m) => [m[1], m[2]]));
+  const size = (await readFile(join(fx.root, 'ipxe.efi'))).length;
+  assert.deepEqual(granted, { tsize: String(size), windowsize: '8', blksize: '1428' });
+  assert.match(r.all, /received 8\. DATA <block: 8, size 1428>/, 'eight blocks arrive before the first ACK');
+  assert.doesNotMatch(r.all, /received 9\. DATA/, 'no window is longer than 8');
   const bad = await execa('atftp', ['-g', '-r', '/../outside/secret.txt', '-l', out('atftp.secret'), '127.0.0.1', String(server.port)], { all: true, reject: false, timeout: 30_000 });
   assert.notEqual(bad.exitCode, 0);
   assert.match(bad.all, /access violation/);
