@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { MusterError } from '../errors.js';
 import { countOption, filterQuery, seconds, withFilters, type FilterOptions } from './monitor.js';
 import { verb } from './select.js';

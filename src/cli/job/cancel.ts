@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { verb } from '../select.js';
 import { jobId, jobLine, type ApiJob } from './show.js';
 

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { MusterError } from '../../errors.js';
 import { select, verb } from '../select.js';
 import { jobLine, type ApiJob } from './show.js';

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { exactly, noNodes, patternHelp, select, verb } from '../select.js';
 import { parseSteps } from './steps.js';
 

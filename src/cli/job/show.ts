@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { MusterError } from '../../errors.js';
 import { verb } from '../select.js';
 import type { Cli } from '../context.js';

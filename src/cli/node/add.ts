@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { MusterError } from '../../errors.js';
 import { parseMac } from '../../nodes/index.js';
 import { inBatches } from '../batches.js';
