@@ -90,7 +90,8 @@ describe('perceus module … against a real daemon', () => {
       assert.match(r.stderr.trimEnd(), message, args.join(' '));
       assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
     }
-    assert.equal((await perceus('module', 'list')).stdout, 'hello\n');
+    const list = await perceus('module', 'list');
+    assert.equal(list.stdout, 'hello\n', `exit ${list.exitCode}: ${list.stderr}`);
   });
 
   it('delete -y removes it', async () => {
