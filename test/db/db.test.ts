@@ -36,11 +36,13 @@ await describeEachBackend('db', (kind) => {
   });
 
   it('delivers NOTIFY to a listener', async () => {
-    const got = new Promise<string>((resolve) => {
-      void t.db.listen('muster_test', resolve);
-    });
-    await new Promise((r) => setTimeout(r, 50));
+    let deliver: (payload: string) => void = () => undefined;
+    const got = new Promise<string>((resolve) => (deliver = resolve));
+    // listen() resolves once the LISTEN is in place: a notify sent before then is lost, and the
+    // wait for it never ends (a 50 ms pause was too short for a loaded machine to connect).
+    const unlisten = await t.db.listen('muster_test', deliver);
     await t.db.query(`SELECT pg_notify('muster_test', 'hello')`);
     assert.equal(await got, 'hello');
+    await unlisten();
   });
 });

@@ -24,9 +24,12 @@ await describeEachBackend('queue workers and jigs', (kind) => {
   });
   after(() => t.cleanup());
 
+  // No case here waits for a lease to run out; a cancel lands within a renewal (a third of the
+  // lease). A 2 s lease aborted a running script whenever a loaded machine delayed one renewal for
+  // 1.3 s ('lease lost'); 9 s allows 6 s.
   const start = async (extra: { logLimit?: number; db?: Db; workers?: number } = {}) => {
     q = await startQueue({
-      db: t.db, workers: extra.workers ?? 3, concurrency: 3, leaseSeconds: 2, log: silentLogger(), statedir: t.statedir, pollMs: 100,
+      db: t.db, workers: extra.workers ?? 3, concurrency: 3, leaseSeconds: 9, log: silentLogger(), statedir: t.statedir, pollMs: 100,
       retryBaseMs: 50, jigContext: { waitPollMs: 50, perceus: { VNFSMETHOD: 'http', VNFSMASTER: '10.0.0.1', VNFSPREFIX: '' } }, ...extra,
     });
     return q;
@@ -45,7 +48,7 @@ await describeEachBackend('queue workers and jigs', (kind) => {
       { node: macs[0]!, jig: 'script', args: { run: 'env.sh', role: 'compute', code: '7' } },
     ]);
     const a = await finished(ok!.id);
-    assert.equal(a.state, 'succeeded');
+    assert.equal(a.state, 'succeeded', a.error ?? '');
     assert.match(a.log, /^n0000 02:00:00:00:00:00 10\.0\.0\.1 \/bin:\/usr\/bin:\/sbin:\/usr\/sbin compute\n/);
     assert.match(a.log, /to-stderr/);
     const env = await readFile(join(t.statedir, "env-0.out"), 'utf8');
