@@ -64,8 +64,9 @@ class PgDb implements Db {
   private async checkout(): Promise<pg.PoolClient> {
     const pending = this.pool.connect();
     let timer: NodeJS.Timeout | undefined;
+    const ms = this.acquireTimeoutMs;
     const waited = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timeout exceeded when trying to connect: no database connection free within ${this.acquireTimeoutMs} ms`)), this.acquireTimeoutMs);
+      timer = setTimeout(() => reject(new Error(`timeout exceeded when trying to connect: no database connection free within ${ms} ms`)), ms);
     });
     try {
       return await Promise.race([pending, waited]);
