@@ -11,16 +11,18 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
 export interface PgPoolOptions {
   /** connections in the pool ('database pool size') */
   max?: number;
-  /** how long a query waits for a free connection (or a new one to connect) before it fails */
+  /** how long a query waits for a connection before it fails (a transient error, retried) */
   acquireTimeoutMs?: number;
+  /** how long opening one connection may take (a loaded server is slow to fork and authenticate) */
+  connectTimeoutMs?: number;
 }
 
 export async function openPg(url: string, opts: PgPoolOptions = {}): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 20, connectionTimeoutMillis: opts.acquireTimeoutMs ?? 5000 });
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 20, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000 });
   pool.on('error', () => undefined);
   const client = await pool.connect();
   client.release();
-  return new PgDb(pool, url);
+  return new PgDb(pool, url, opts.acquireTimeoutMs ?? 5000);
 }
 
 class PgDb implements Db {
@@ -33,11 +35,47 @@ class PgDb implements Db {
   constructor(
     private readonly pool: pg.Pool,
     private readonly url: string,
+    private readonly acquireTimeoutMs: number,
   ) {}
 
+  /** As pg's pool.query (a client whose query failed is dropped), with our bounded wait. */
   async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
-    const r = await this.pool.query(sql, params as unknown[]);
-    return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+    const client = await this.checkout();
+    const onError = (): void => undefined; // the query rejects too; the release below drops the client
+    client.on('error', onError);
+    try {
+      const r = await client.query(sql, params as unknown[]);
+      client.removeListener('error', onError);
+      client.release();
+      return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+    } catch (err) {
+      client.removeListener('error', onError);
+      client.release(true);
+      throw err;
+    }
+  }
+
+  /**
+   * A pool client within acquireTimeoutMs. pg's pool has one timeout for both the wait and the
+   * opening of a new connection, and kills a connection that opens slower: a short wait on a
+   * loaded server then never gets a connection at all. Here the wait ends, and the connection
+   * opening meanwhile joins the pool when it is up (its own bound is connectTimeoutMs).
+   */
+  private async checkout(): Promise<pg.PoolClient> {
+    const pending = this.pool.connect();
+    let timer: NodeJS.Timeout | undefined;
+    const ms = this.acquireTimeoutMs;
+    const waited = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timeout exceeded when trying to connect: no database connection free within ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([pending, waited]);
+    } catch (err) {
+      pending.then((late) => late.release(), () => undefined);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
@@ -61,7 +99,7 @@ class PgDb implements Db {
    * whose ROLLBACK fails) is destroyed, never returned to the pool.
    */
   private async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.checkout();
     let lost: Error | null = null;
     const onError = (err: Error): void => {
       lost ??= err;

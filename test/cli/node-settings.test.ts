@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cli, spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -9,11 +10,17 @@ const MAC = '02:00:00:00:0c:01';
 // Settings that used to be accepted and fail only at boot time, and the two settings that did nothing.
 describe('node settings checked now, default bootenv and node timeout, against a real daemon', () => {
   let d: TestDaemon;
+  // Our own statedir: the timeout case restarts the daemon on it.
+  let statedir: string;
   before(async () => {
-    d = await spawnDaemon({ env: { MUSTER_DEFAULT_BOOTENV: 'local', MUSTER_NODE_TIMEOUT: '1' } });
+    statedir = await mkdtemp(join(tmpdir(), 'muster-settings-'));
+    d = await spawnDaemon({ statedir, env: { MUSTER_DEFAULT_BOOTENV: 'local', MUSTER_NODE_TIMEOUT: '1' } });
     assert.equal((await cli(d, ['node', 'add', MAC])).exitCode, 0);
   });
-  after(async () => d?.stop());
+  after(async () => {
+    await d?.stop();
+    if (statedir) await rm(statedir, { recursive: true, force: true });
+  });
   const field = async (key: 'bootenv' | 'vnfs') => {
     const r = await cli(d, ['--json', 'node', 'summary', 'n0000']);
     assert.equal(r.exitCode, 0, r.stderr);
@@ -62,6 +69,12 @@ describe('node settings checked now, default bootenv and node timeout, against a
     const ev = await cli(d, ['monitor', '--kind', 'node.timeout', '--since', '1h', '--count', '1']);
     assert.equal(ev.exitCode, 0, ev.stderr);
     assert.match(ev.stdout, /node 'n0000' timed out: no contact for more than 1 s \(last: init\)/);
+    assert.match((await cli(d, ['node', 'status', 'n0000'])).stdout, /^n0000 +timed out +/m);
+    // Under a 1 s timeout the node times out again whenever the machine takes a second to ask for
+    // its status after the contact: the contact that clears it is checked on the same statedir
+    // under a timeout no test run outlasts. The mark is stored, so it survives the restart.
+    await d.stop();
+    d = await spawnDaemon({ statedir, env: { MUSTER_DEFAULT_BOOTENV: 'local', MUSTER_NODE_TIMEOUT: '600' } });
     assert.match((await cli(d, ['node', 'status', 'n0000'])).stdout, /^n0000 +timed out +/m);
     await contact();
     assert.match((await cli(d, ['node', 'status', 'n0000'])).stdout, /^n0000 +init +/m);

@@ -21,7 +21,8 @@ let db: Db | undefined;
 before(async () => {
   if (skip) return;
   fresh = await freshPgDatabase();
-  // One connection, and each wait for it bounded at 20 ms: the shortage is certain.
+  // One connection, and each wait for it bounded at 20 ms: the shortage is certain. (Opening the
+  // connection has its own bound: a loaded server takes longer than 20 ms for it.)
   db = await openPg(fresh.url, { max: 1, acquireTimeoutMs: 20 });
 });
 after(async () => {

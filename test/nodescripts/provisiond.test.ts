@@ -20,7 +20,9 @@ await describeEachBackend('provisiond 987 protocol', (kind) => {
   let f: Fixture;
   let srv: ProvisiondServer;
   before(async () => {
-    f = await fixture(kind, {}, { limits: { timeoutMs: 1500, outputLimit: 1 << 20 } });
+    // The module deadline is 5 times the slow module's 1.2 s (which must outlast a few keepalives):
+    // a loaded machine slows the shell down, and a slow render must not reach the deadline.
+    f = await fixture(kind, {}, { limits: { timeoutMs: 6000, outputLimit: 1 << 20 } });
     await writeModule(f.statedir, 'init/all/10-hello', '#!/bin/sh\necho "echo hello $NODENAME"\n');
     await writeModule(f.statedir, 'env/all/10-env', "#!/bin/sh\nenv | sort | sed 's/^/echo /'\n");
     await writeModule(f.statedir, 'slow/all/10-slow', '#!/bin/sh\nsleep 1.2\necho done\n');
@@ -131,12 +133,13 @@ await describeEachBackend('provisiond 987 protocol', (kind) => {
   });
 
   it('a hung module is killed at its deadline with its process group; others are served meanwhile', async () => {
-    const hung = talk(srv.port, 'hang nodeid=00:00:00:00:00:01\n');
+    // The answer comes at the 6 s deadline: the client waits well past it.
+    const hung = talk(srv.port, 'hang nodeid=00:00:00:00:00:01\n', { timeoutMs: 30_000 });
     const other = await talk(srv.port, 'init nodeid=00:00:00:00:00:02\n');
     assert.equal(quiet(other.text), FRAME('echo hello n0001\n'));
     const r = await hung;
     assert.ok(r.closed);
-    assert.match(r.text, /10-hang ran past its 1500 ms deadline and was killed/);
+    assert.match(r.text, /10-hang ran past its 6000 ms deadline and was killed/);
     assert.match(r.text, /exit 1\n# NODESCRIPT END\n# PROVISIOND END\n$/);
     const { stdout } = await run('sh', ['-c', `ps -eo args | grep -c '[s]leep 300' || true`]);
     assert.equal(stdout.trim(), '0', 'no sleep 300 left behind');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { processStart } from '../../src/queue/host.js';
 import { describeEachBackend, freshPgDatabase, freshPgliteStatedir, type Backend } from '../helpers/db.js';
 import { spawnDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -93,47 +93,51 @@ await describeEachBackend('a daemon killed while its script job runs', (backend:
     return { jobDir, pid, stamps, job };
   }
 
-  it('the script runs to its end; the next daemon ends the job with its status, without running it again', async () => {
-    const o = await orphan('ok', 0, 600);
-    // Two reap rounds of the new daemon pass (every 2 s at most) while the script still runs.
-    await sleep(4500);
-    const meanwhile = await o.job();
-    assert.equal(meanwhile.state, 'running', JSON.stringify(meanwhile));
-    assert.equal(meanwhile.attempts, 1);
-    await writeFile(join(o.jobDir, 'go'), '');
-    const done = await until('the job to end', o.job, (j) => j.state !== 'running', WAIT_MS);
-    assert.equal(done.state, 'succeeded', JSON.stringify(done));
-    assert.equal(done.attempts, 1);
-    assert.equal((await o.stamps()).split('\n').filter((l) => l.startsWith('start')).length, 1, 'ran once');
-    assert.match(await o.stamps(), /\nend\n$/);
-  });
+  // The cases share nothing (a statedir and a database each) and mostly wait on daemons: run
+  // one after another they took 5 minutes on a loaded machine.
+  describe('each case on daemons of its own, all at once', { concurrency: true }, () => {
+    it('the script runs to its end; the next daemon ends the job with its status, without running it again', async () => {
+      const o = await orphan('ok', 0, 600);
+      // Two reap rounds of the new daemon pass (every 2 s at most) while the script still runs.
+      await sleep(4500);
+      const meanwhile = await o.job();
+      assert.equal(meanwhile.state, 'running', JSON.stringify(meanwhile));
+      assert.equal(meanwhile.attempts, 1);
+      await writeFile(join(o.jobDir, 'go'), '');
+      const done = await until('the job to end', o.job, (j) => j.state !== 'running', WAIT_MS);
+      assert.equal(done.state, 'succeeded', JSON.stringify(done));
+      assert.equal(done.attempts, 1);
+      assert.equal((await o.stamps()).split('\n').filter((l) => l.startsWith('start')).length, 1, 'ran once');
+      assert.match(await o.stamps(), /\nend\n$/);
+    });
 
-  it('a non-zero exit recorded after its daemon died fails the job with that status', async () => {
-    const o = await orphan('bad', 3, 600);
-    await writeFile(join(o.jobDir, 'go'), '');
-    const done = await until('the job to end', o.job, (j) => j.state !== 'running', WAIT_MS);
-    assert.equal(done.state, 'failed');
-    assert.match(done.error ?? '', /script exited with status 3 \(daemon .* died before recording it\)/);
-  });
+    it('a non-zero exit recorded after its daemon died fails the job with that status', async () => {
+      const o = await orphan('bad', 3, 600);
+      await writeFile(join(o.jobDir, 'go'), '');
+      const done = await until('the job to end', o.job, (j) => j.state !== 'running', WAIT_MS);
+      assert.equal(done.state, 'failed');
+      assert.match(done.error ?? '', /script exited with status 3 \(daemon .* died before recording it\)/);
+    });
 
-  it('a script that outlives the job deadline is killed by the next daemon and fails as at a deadline', async () => {
-    const o = await orphan('slow', 0, 8);
-    const done = await until('the job to end', o.job, (j) => j.state !== 'running', WAIT_MS);
-    assert.equal(done.state, 'failed');
-    assert.match(done.error ?? '', /deadline passed; its processes were killed/);
-    assert.ok(!isAlive(o.pid), 'the script was killed');
-    assert.equal((await o.stamps()).includes('end'), false);
-  });
+    it('a script that outlives the job deadline is killed by the next daemon and fails as at a deadline', async () => {
+      const o = await orphan('slow', 0, 8);
+      const done = await until('the job to end', o.job, (j) => j.state !== 'running', WAIT_MS);
+      assert.equal(done.state, 'failed');
+      assert.match(done.error ?? '', /deadline passed; its processes were killed/);
+      assert.ok(!isAlive(o.pid), 'the script was killed');
+      assert.equal((await o.stamps()).includes('end'), false);
+    });
 
-  it('a script stopped by SIGTERM after its daemon died (systemd stopping the unit) is run again, not failed', async () => {
-    // The group leader, the script's parent, gets the TERM, as from systemd's stop of the unit.
-    const parent = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-    const o = await orphan('stopped', 0, 600, { maxAttempts: 2, afterKill: (pid) => process.kill(parent(pid), 'SIGTERM') });
-    const again = await until('the second attempt to start', o.stamps, (s) => s.split('start ').length === 3, WAIT_MS);
-    const retried = await o.job();
-    assert.equal(retried.attempts, 2, JSON.stringify(retried));
-    assert.match(retried.error ?? '', /died while running it; its script was stopped \(status 143\)/);
-    await writeFile(join(o.jobDir, 'go'), '');
-    assert.equal((await until('the job to end', o.job, (j) => j.state !== 'running' && j.state !== 'queued', WAIT_MS)).state, 'succeeded', again);
+    it('a script stopped by SIGTERM after its daemon died (systemd stopping the unit) is run again, not failed', async () => {
+      // The group leader, the script's parent, gets the TERM, as from systemd's stop of the unit.
+      const parent = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      const o = await orphan('stopped', 0, 600, { maxAttempts: 2, afterKill: (pid) => process.kill(parent(pid), 'SIGTERM') });
+      const again = await until('the second attempt to start', o.stamps, (s) => s.split('start ').length === 3, WAIT_MS);
+      const retried = await o.job();
+      assert.equal(retried.attempts, 2, JSON.stringify(retried));
+      assert.match(retried.error ?? '', /died while running it; its script was stopped \(status 143\)/);
+      await writeFile(join(o.jobDir, 'go'), '');
+      assert.equal((await until('the job to end', o.job, (j) => j.state !== 'running' && j.state !== 'queued', WAIT_MS)).state, 'succeeded', again);
+    });
   });
 });
