@@ -26,7 +26,7 @@ await describeEachBackend('provisiond 987 protocol', (kind) => {
     await writeModule(f.statedir, 'init/all/10-hello', '#!/bin/sh\necho "echo hello $NODENAME"\n');
     await writeModule(f.statedir, 'env/all/10-env', "#!/bin/sh\nenv | sort | sed 's/^/echo /'\n");
     await writeModule(f.statedir, 'slow/all/10-slow', '#!/bin/sh\nsleep 1.2\necho done\n');
-    await writeModule(f.statedir, 'hang/all/10-hang', '#!/bin/sh\n(sleep 300; echo late) &\nsleep 300\n');
+    await writeModule(f.statedir, 'hang/all/10-hang', '#!/bin/sh\n(sleep 347; echo late) &\nsleep 347\n');
     await writeModule(f.statedir, 'huge/all/10-huge', '#!/bin/sh\nhead -c 104857600 /dev/zero | tr "\\0" x\n');
     srv = await startProvisiondServer({ service: f.service, log: silentLogger(), port: 0, host: '127.0.0.1', readTimeoutMs: 700, keepaliveMs: 300, lineLimit: 256, arpTable: '/dev/null' });
   });
@@ -141,8 +141,9 @@ await describeEachBackend('provisiond 987 protocol', (kind) => {
     assert.ok(r.closed);
     assert.match(r.text, /10-hang ran past its 6000 ms deadline and was killed/);
     assert.match(r.text, /exit 1\n# NODESCRIPT END\n# PROVISIOND END\n$/);
-    const { stdout } = await run('sh', ['-c', `ps -eo args | grep -c '[s]leep 300' || true`]);
-    assert.equal(stdout.trim(), '0', 'no sleep 300 left behind');
+    // 347 s: a duration no other test's processes use (the count is machine-wide).
+    const { stdout } = await run('sh', ['-c', `ps -eo args | grep -c '[s]leep 347' || true`]);
+    assert.equal(stdout.trim(), '0', 'no sleep 347 left behind');
     const ev = await listEvents(f.db, { kindPrefix: 'module.timeout' });
     assert.equal(ev.length, 1);
   });
