@@ -8,7 +8,8 @@ import { spawnDaemon, type TestDaemon } from '../test/helpers/daemon.js';
 
 const N = Number(process.env.BENCH_NODES ?? 50_000);
 
-const mac = (i: number) => ['02', '4e', 0, (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff].map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0'))).join(':');
+const mac = (i: number) =>
+  ['02', '4e', 0, (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff].map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0'))).join(':');
 
 async function rssMb(pid: number): Promise<number> {
   const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
@@ -27,7 +28,9 @@ async function measure(d: TestDaemon, label: string, req: () => Promise<Response
   clearInterval(sampler);
   await new Promise((r) => setTimeout(r, 5000));
   const afterwards = await rssMb(pid);
-  process.stdout.write(`  ${label.padEnd(44)} HTTP ${res.status} ${s.toFixed(2).padStart(6)} s ${(bytes / 1e6).toFixed(1).padStart(6)} MB out   RSS ${before} → peak ${peak} → ${afterwards} MB\n`);
+  process.stdout.write(
+    `  ${label.padEnd(44)} HTTP ${res.status} ${s.toFixed(2).padStart(6)} s ${(bytes / 1e6).toFixed(1).padStart(6)} MB out   RSS ${before} → peak ${peak} → ${afterwards} MB\n`,
+  );
 }
 
 const d = await spawnDaemon();

@@ -32,9 +32,11 @@ function parsePerfdhcp(out: string): PerfResult {
 }
 
 async function perfdhcpRun(lan: Awaited<ReturnType<typeof createLan>>): Promise<PerfResult> {
-  const out = await lan.run('cli', ['perfdhcp', '-4', '-l', '10.78.0.2', '-r', String(rate), '-R', String(CLIENTS), '-p', String(seconds), '-W', '2000000', '10.78.0.1'], {
-    timeoutMs: (seconds + 30) * 1000,
-  }).catch((err: { stdout?: string }) => err.stdout ?? '');
+  const out = await lan
+    .run('cli', ['perfdhcp', '-4', '-l', '10.78.0.2', '-r', String(rate), '-R', String(CLIENTS), '-p', String(seconds), '-W', '2000000', '10.78.0.1'], {
+      timeoutMs: (seconds + 30) * 1000,
+    })
+    .catch((err: { stdout?: string }) => err.stdout ?? '');
   return parsePerfdhcp(out);
 }
 
@@ -71,4 +73,6 @@ let decoded = 0;
 for (let i = 0; i < 1_000_000; i++) if (exercise(hostilePacket(r))) decoded++;
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
 const grew = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
-console.log(`fuzz: 1,000,000 hostile packets in ${(ms / 1000).toFixed(1)} s (${Math.round(1e9 / ms / 1000)}k/s), ${decoded} decoded, heap +${grew.toFixed(1)} MB, no throw`);
+console.log(
+  `fuzz: 1,000,000 hostile packets in ${(ms / 1000).toFixed(1)} s (${Math.round(1e9 / ms / 1000)}k/s), ${decoded} decoded, heap +${grew.toFixed(1)} MB, no throw`,
+);

@@ -16,7 +16,10 @@ const SIZES = (process.env.BENCH_ENQUEUE_NODES ?? '10000,100000').split(',').map
 async function timed(db: Db, macs: string[]): Promise<string> {
   const t0 = performance.now();
   try {
-    await addJobs(db, macs.map((node) => ({ node, jig: 'noop' })));
+    await addJobs(
+      db,
+      macs.map((node) => ({ node, jig: 'noop' })),
+    );
     return `${((performance.now() - t0) / 1000).toFixed(2)} s`;
   } catch (err) {
     return `FAILED after ${((performance.now() - t0) / 1000).toFixed(1)} s: ${(err as Error).message.slice(0, 80)}`;

@@ -23,7 +23,9 @@ const JOB_NODES = Math.min(N, Number(process.env.BENCH_JOB_NODES ?? N));
 const REQUEST_TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 600_000);
 
 const mac = (i: number) =>
-  ['02', '4c', (i >>> 24) & 0xff, (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff].map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0'))).join(':');
+  ['02', '4c', (i >>> 24) & 0xff, (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff]
+    .map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0')))
+    .join(':');
 
 // The probe: a separate process, so its own timing is not stalled with the daemon's.
 const PROBE = `

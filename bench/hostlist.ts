@@ -14,7 +14,10 @@ const ROUNDS = 5;
 const timed = (run: () => unknown): Promise<number> => median(run, ROUNDS);
 
 async function haveNodeset(): Promise<boolean> {
-  return execa('nodeset', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false);
+  return execa('nodeset', ['--version'], { reject: false }).then(
+    (r) => r.exitCode === 0,
+    () => false,
+  );
 }
 
 function line(what: string, ours: number, peer?: number): void {
@@ -39,16 +42,17 @@ export default async function main(): Promise<void> {
   const names = expand(grid);
   const holes = names.filter((_, k) => k % 7 !== 3);
   line('compress 100,000-name grid', await timed(() => compress(names)), await nodesetRun(['-f'], `${names.join('\n')}\n`));
-  line('compress the grid less every 7th name', await timed(() => compress(holes)),
-    await nodesetRun(['-f'], `${holes.join('\n')}\n`));
+  line('compress the grid less every 7th name', await timed(() => compress(holes)), await nodesetRun(['-f'], `${holes.join('\n')}\n`));
 
   const gen = patternGenerator(1);
   const patterns = Array.from({ length: 600 }, () => gen.operands().join(','));
   const count = patterns.reduce((n, p) => n + expand(p).length, 0);
-  line(`expand 600 random patterns (${count.toLocaleString('en-US')} names)`,
+  line(
+    `expand 600 random patterns (${count.toLocaleString('en-US')} names)`,
     await timed(() => {
       for (const p of patterns) expand(p);
-    }));
+    }),
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

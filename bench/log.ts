@@ -25,7 +25,10 @@ function measure(root: Logger): { child: number; line: number } {
 
 const runs: Record<string, { child: number[]; line: number[] }> = { pino: { child: [], line: [] }, muster: { child: [], line: [] } };
 for (let round = 0; round < 5; round++) {
-  for (const [name, root] of [['pino', pino({ base: { pid: process.pid } }, sink())], ['muster', createLogger('info', sink())]] as const) {
+  for (const [name, root] of [
+    ['pino', pino({ base: { pid: process.pid } }, sink())],
+    ['muster', createLogger('info', sink())],
+  ] as const) {
     const m = measure(root);
     runs[name]!.child.push(m.child);
     runs[name]!.line.push(m.line);

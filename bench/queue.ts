@@ -18,7 +18,11 @@ const NODES = 1000;
 const WORKERS = 10;
 const LATENCY_JOBS = 300;
 
-interface Figures { jobsPerSec: number; p50: number; p99: number }
+interface Figures {
+  jobsPerSec: number;
+  p50: number;
+  p99: number;
+}
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,15 +31,17 @@ async function until(cond: () => boolean): Promise<void> {
 }
 
 async function latencies(db: Db, table: string, from: number): Promise<number[]> {
-  const { rows } = await db.query<{ ms: number }>(
-    `SELECT extract(epoch FROM started_at - created_at) * 1000 AS ms FROM ${table} WHERE id > $1`, [from],
-  );
+  const { rows } = await db.query<{ ms: number }>(`SELECT extract(epoch FROM started_at - created_at) * 1000 AS ms FROM ${table} WHERE id > $1`, [from]);
   return rows.map((r) => Number(r.ms));
 }
 
 async function muster(db: Db, macs: string[]): Promise<Figures> {
   const spec = (i: number) => ({ node: macs[i % NODES]!, jig: 'noop' });
-  for (let i = 0; i < JOBS; i += 2000) await addJobs(db, Array.from({ length: Math.min(2000, JOBS - i) }, (_, k) => spec(i + k)));
+  for (let i = 0; i < JOBS; i += 2000)
+    await addJobs(
+      db,
+      Array.from({ length: Math.min(2000, JOBS - i) }, (_, k) => spec(i + k)),
+    );
   const t0 = performance.now();
   const q = await startQueue({ db, workers: WORKERS, concurrency: WORKERS, leaseSeconds: 30, log: silentLogger(), statedir: '/nonexistent' });
   await until(() => q.stats().succeeded >= JOBS);
@@ -60,7 +66,11 @@ async function plain(db: Db): Promise<Figures> {
   let done = 0;
   let stopping = false;
   let wake: (() => void)[] = [];
-  const unlisten = await db.listen('plain_jobs', () => { const w = wake; wake = []; for (const f of w) f(); });
+  const unlisten = await db.listen('plain_jobs', () => {
+    const w = wake;
+    wake = [];
+    for (const f of w) f();
+  });
   const loop = async () => {
     while (!stopping) {
       const { rows } = await db.query<{ id: number }>(
@@ -68,7 +78,10 @@ async function plain(db: Db): Promise<Figures> {
            ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id`,
       );
       if (!rows[0]) {
-        await new Promise<void>((r) => { wake.push(r); setTimeout(r, 1000); });
+        await new Promise<void>((r) => {
+          wake.push(r);
+          setTimeout(r, 1000);
+        });
         continue;
       }
       await db.query(`UPDATE plain_jobs SET state = 'done' WHERE id = $1`, [rows[0].id]);
@@ -100,7 +113,9 @@ async function backend(name: string, open: OpenDb): Promise<void> {
   const p = await plain(b.db);
   await b.done();
   const row = (what: string, f: Figures) =>
-    console.log(`${name.padEnd(9)} ${what.padEnd(22)} ${f.jobsPerSec.toFixed(0).padStart(7)} jobs/s   enqueue→start p50 ${f.p50.toFixed(1).padStart(6)} ms  p99 ${f.p99.toFixed(1).padStart(6)} ms`);
+    console.log(
+      `${name.padEnd(9)} ${what.padEnd(22)} ${f.jobsPerSec.toFixed(0).padStart(7)} jobs/s   enqueue→start p50 ${f.p50.toFixed(1).padStart(6)} ms  p99 ${f.p99.toFixed(1).padStart(6)} ms`,
+    );
   row('muster (per-node rule)', m);
   row('plain SKIP LOCKED', p);
   console.log(`${name.padEnd(9)} ratio muster/plain throughput ${(m.jobsPerSec / p.jobsPerSec).toFixed(2)}`);

@@ -13,7 +13,9 @@ const N = Number(process.env.BENCH_NODES ?? 100_000);
 const BATCH = 1000;
 
 const mac = (i: number) =>
-  ['02', '4d', (i >>> 24) & 0xff, (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff].map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0'))).join(':');
+  ['02', '4d', (i >>> 24) & 0xff, (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff]
+    .map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0')))
+    .join(':');
 
 async function timed(label: string, d: TestDaemon, args: string[]): Promise<number> {
   const t = performance.now();

@@ -33,13 +33,18 @@ async function spawnRate(total: number, width: number): Promise<number> {
       c.on('error', reject);
       c.on('close', () => resolve());
     });
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next++ < total) await one();
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next++ < total) await one();
+    }),
+  );
   return total / ((performance.now() - started) / 1000);
 }
 
-const counts = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const counts = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const sizes = counts.length ? counts : [1000, 10_000];
 const statedir = await freshPgliteStatedir();
 const db = await openPglite(join(statedir, 'pgdata'));
@@ -49,7 +54,12 @@ const service = new NodescriptService({
   log: silentLogger(),
   concurrency: CAP,
   defaults: DEFAULTS,
-  render: { statedir, limits: { timeoutMs: 30_000, outputLimit: 1 << 24 }, failurePolicy: 'ignore', vnfs: { vnfsMethod: 'http', vnfsMaster: '127.0.0.1', vnfsPrefix: '' } },
+  render: {
+    statedir,
+    limits: { timeoutMs: 30_000, outputLimit: 1 << 24 },
+    failurePolicy: 'ignore',
+    vnfs: { vnfsMethod: 'http', vnfsMaster: '127.0.0.1', vnfsPrefix: '' },
+  },
 });
 const app = Fastify();
 await app.register(nodescriptRoutes({ service }));

@@ -71,7 +71,10 @@ export default async function main(): Promise<void> {
   await chmod(root, 0o755);
   await chmod(join(root, 'ipxe.efi'), 0o644);
   const musterPort = await freeUdpPort();
-  const muster = execa('node', ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve', root, String(musterPort)], { reject: false, stdout: 'inherit' });
+  const muster = execa('node', ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve', root, String(musterPort)], {
+    reject: false,
+    stdout: 'inherit',
+  });
   try {
     const size = (await stat(join(root, 'ipxe.efi'))).size;
     await waitServing(musterPort);

@@ -170,7 +170,13 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     }
 
     if (config.exportFiles.length > 0) {
-      const exports = await startExportWriter({ db, log: log.child({ mod: 'exports' }), dir: join(config.statedir, 'exports'), formats: config.exportFiles, domain: config.dhcpDomain });
+      const exports = await startExportWriter({
+        db,
+        log: log.child({ mod: 'exports' }),
+        dir: join(config.statedir, 'exports'),
+        formats: config.exportFiles,
+        domain: config.dhcpDomain,
+      });
       rel.add('export files', () => exports.close());
     }
 
@@ -184,7 +190,15 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const ports = { provisiond: provisiond.port, tftp: tftp?.port ?? 0, dhcp: dhcp ? config.dhcpPort : 0 };
     const [apiUrl, httpUrl] = [apiAt.url, httpAt.url];
     const bound = { api: apiAt.bound, http: httpAt.bound };
-    const unpublish = await publishRuntime({ pid: process.pid, api: apiUrl, http: httpUrl, bound, statedir: config.statedir, startedAt: deps.startedAt.toISOString(), ports });
+    const unpublish = await publishRuntime({
+      pid: process.pid,
+      api: apiUrl,
+      http: httpUrl,
+      bound,
+      statedir: config.statedir,
+      startedAt: deps.startedAt.toISOString(),
+      ports,
+    });
     rel.add('runtime file', unpublish);
     log.info({ api: apiUrl, http: httpUrl, bound, version: VERSION }, 'muster daemon started');
     let closing: Promise<void> | null = null;

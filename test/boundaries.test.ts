@@ -37,7 +37,7 @@ test('every domain has an index.ts', async () => {
   assert.deepEqual(missing, [], `domains without index.ts: ${missing.join(', ')}`);
 });
 
-test('imports across domains go through the target domain\'s index.ts', async () => {
+test("imports across domains go through the target domain's index.ts", async () => {
   const offending: string[] = [];
   for (const file of await sourceFiles()) {
     const from = domainOf(file);

@@ -43,10 +43,12 @@ describe('log lines', () => {
 
   it('a child of a child binding the same key writes it once, with the innermost value; a call repeating a binding too', () => {
     const lines: string[] = [];
-    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => {
-      lines.push(chunk.toString().trim());
-      done();
-    } });
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        lines.push(chunk.toString().trim());
+        done();
+      },
+    });
     const root = createLogger('info', sink);
     root.child({ mod: 'tftp' }).child({ mod: 'tftp' }).child({ peer: '10.0.0.9:1234' }).info('one');
     root.child({ mod: 'api' }).child({ mod: 'events' }).info('two');
@@ -70,8 +72,14 @@ describe('log lines', () => {
     await d.stop();
     const stderr = String((await d.proc).stderr);
     const lines = stderr.split('\n').filter((l) => l.startsWith('{'));
-    assert.ok(lines.some((l) => l.includes('"tftp listening"')), stderr);
-    assert.ok(lines.some((l) => l.includes('"DHCP server listening"')), stderr);
+    assert.ok(
+      lines.some((l) => l.includes('"tftp listening"')),
+      stderr,
+    );
+    assert.ok(
+      lines.some((l) => l.includes('"DHCP server listening"')),
+      stderr,
+    );
     for (const l of lines) assert.deepEqual(duplicated(topLevelKeys(l)), [], l);
   });
 });

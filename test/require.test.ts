@@ -7,7 +7,11 @@ import { PACKAGE_ROOT } from '../src/paths.js';
 const probe = `import { requireOrSkip } from './test/helpers/require.ts';
 console.log(JSON.stringify([requireOrSkip(null), requireOrSkip(false), requireOrSkip('dnsmasq is not installed')]));`;
 const run = (env: Record<string, string>) =>
-  execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { cwd: PACKAGE_ROOT, env: { CI: '', MUSTER_REQUIRE_PEERS: '', ...env }, reject: false });
+  execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], {
+    cwd: PACKAGE_ROOT,
+    env: { CI: '', MUSTER_REQUIRE_PEERS: '', ...env },
+    reject: false,
+  });
 
 it('skips with the reason when peers are not required', async () => {
   const r = await run({});

@@ -13,7 +13,13 @@ export async function eachBackend(pgMax: number, bench: (name: string, open: Ope
     await bench('postgres', async () => {
       const { url, drop } = await freshPgDatabase();
       const db = await openPg(url, { max: pgMax });
-      return { db, done: async () => { await db.close(); await drop(); } };
+      return {
+        db,
+        done: async () => {
+          await db.close();
+          await drop();
+        },
+      };
     });
   } else console.log('postgres: unreachable, skipped');
   await bench('pglite', async () => {

@@ -28,10 +28,7 @@ export function useBearerAuth(app: FastifyInstance, token: string): void {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     const got = Buffer.from(m?.[1] ?? '');
     if (!m || got.length !== want.length || !timingSafeEqual(got, want)) {
-      throw new MusterError(
-        'AUTH_REQUIRED',
-        m ? 'wrong admin token' : 'missing admin token: send Authorization: Bearer <token> (statedir/admin.token)',
-      );
+      throw new MusterError('AUTH_REQUIRED', m ? 'wrong admin token' : 'missing admin token: send Authorization: Bearer <token> (statedir/admin.token)');
     }
   });
 }

@@ -25,9 +25,7 @@ export function bootRoutes(opts: BootRoutesOptions): (app: FastifyInstance) => P
     kernelArgs: opts.kernelArgs,
   });
   return async (app) => {
-    app.get('/boot.ipxe', async (req, reply) =>
-      reply.type(IPXE).send(chainScript(context(req))),
-    );
+    app.get('/boot.ipxe', async (req, reply) => reply.type(IPXE).send(chainScript(context(req))));
     app.get(
       '/boot/:mac',
       { schema: { summary: "The node's iPXE script, from its bootenv", params: z.object({ mac: z.string().max(64) }) } },

@@ -7,7 +7,14 @@ const DhcpInfo = z.object({
   mode: z.enum(['off', 'full', 'proxy']),
   stats: z.record(z.string(), z.number()),
   seenServers: z.array(
-    z.object({ server: z.string(), offers: z.number().int(), leasesAddresses: z.boolean(), bootfile: z.string().nullable(), firstSeen: z.date(), lastSeen: z.date() }),
+    z.object({
+      server: z.string(),
+      offers: z.number().int(),
+      leasesAddresses: z.boolean(),
+      bootfile: z.string().nullable(),
+      firstSeen: z.date(),
+      lastSeen: z.date(),
+    }),
   ),
   leases: z.array(z.object({ mac: z.string(), ip: z.string(), state: z.string(), expiresAt: z.date() })),
 });

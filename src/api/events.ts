@@ -2,7 +2,20 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db, Queryable } from '../db/index.js';
-import { compile, CURSOR_TOKEN, EVENT_LEVELS, EVENTS_CHANNEL, EventSchema, provisionStats, readBatch, startCursor, token, type Compiled, type MusterEvent, type Position } from '../events/index.js';
+import {
+  compile,
+  CURSOR_TOKEN,
+  EVENT_LEVELS,
+  EVENTS_CHANNEL,
+  EventSchema,
+  provisionStats,
+  readBatch,
+  startCursor,
+  token,
+  type Compiled,
+  type MusterEvent,
+  type Position,
+} from '../events/index.js';
 import type { Logger } from '../log.js';
 import type { PluginOpts } from './deps.js';
 import { repeated } from './zod.js';
@@ -20,13 +33,27 @@ const POLL_MS = 1000;
 const HEARTBEAT_MS = 15_000;
 
 /** Comma-separated or repeated values, each at most 128 characters. */
-const list = repeated.transform((v) => v.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== ''));
+const list = repeated.transform((v) =>
+  v
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== ''),
+);
 const Filter = z.object({
   kind: list.describe('kinds: `job` (job and job.*), `nodescript.done`, or globs like `*.failed`'),
   node: list.describe('node names or globs (`n00*`), matched against the name and the MAC'),
-  state: z.string().regex(/^\w{1,64}$/, 'a state name (letters, digits, _)').optional().describe('nodescript state (data.state), e.g. init'),
+  state: z
+    .string()
+    .regex(/^\w{1,64}$/, 'a state name (letters, digits, _)')
+    .optional()
+    .describe('nodescript state (data.state), e.g. init'),
   level: z.enum(EVENT_LEVELS).default('debug').describe('lowest level shown'),
-  since: z.coerce.number().min(0).max(366 * 86400).optional().describe('start with the events of the last N seconds'),
+  since: z.coerce
+    .number()
+    .min(0)
+    .max(366 * 86400)
+    .optional()
+    .describe('start with the events of the last N seconds'),
 });
 const After = z.union([z.literal('now'), z.string().regex(CURSOR_TOKEN), z.coerce.number().int().min(0)]);
 const ListQuery = Filter.extend({
@@ -102,7 +129,16 @@ class EventBell {
  * Reads until something matches, `waitMs` passes, or `gone()` says the reader left. `waiting()` is
  * called once, when the first read found nothing and the reader starts to wait.
  */
-async function awaitBatch(db: Queryable, bell: EventBell, c: Compiled, cursor: Position, limit: number, waitMs: number, gone: () => boolean, waiting?: () => void): Promise<{ events: MusterEvent[]; cursor: Position }> {
+async function awaitBatch(
+  db: Queryable,
+  bell: EventBell,
+  c: Compiled,
+  cursor: Position,
+  limit: number,
+  waitMs: number,
+  gone: () => boolean,
+  waiting?: () => void,
+): Promise<{ events: MusterEvent[]; cursor: Position }> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     const wake = bell.next(Math.max(0, Math.min(POLL_MS, deadline - Date.now())));

@@ -25,5 +25,8 @@ export async function exportRoutes(app: FastifyInstance, { deps }: PluginOpts): 
 
 async function sendExport(deps: ApiDeps, reply: FastifyReply, format: Format, spec: SelectSpec): Promise<FastifyReply> {
   const sel = await resolveSelection(deps.db, spec);
-  return reply.type('text/plain; charset=utf-8').serializer((s: unknown) => s as string).send(renderExport(format, sel.nodes, deps.config.dhcpDomain));
+  return reply
+    .type('text/plain; charset=utf-8')
+    .serializer((s: unknown) => s as string)
+    .send(renderExport(format, sel.nodes, deps.config.dhcpDomain));
 }

@@ -32,7 +32,10 @@ export function filePathSegments(rawUrl: string, folders: string[]): string[] {
     return d;
   });
   if (segments.length < 2 || !folders.includes(segments[0]!)) {
-    throw new MusterError('FILE_PATH_INVALID', `refused path '/files/${path.slice(0, 200)}': files are served from ${folders.map((f) => f + '/').join(' and ')} only`);
+    throw new MusterError(
+      'FILE_PATH_INVALID',
+      `refused path '/files/${path.slice(0, 200)}': files are served from ${folders.map((f) => f + '/').join(' and ')} only`,
+    );
   }
   return segments;
 }

@@ -47,7 +47,11 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: PluginOpts): Pr
       await eachChunked(sel.nodes, (n) =>
         body.steps.forEach((s, i) => {
           specs.push({
-            node: n.mac, jig: s.jig, args: s.args, maxAttempts: body.maxAttempts, timeoutSeconds: body.timeoutSeconds,
+            node: n.mac,
+            jig: s.jig,
+            args: s.args,
+            maxAttempts: body.maxAttempts,
+            timeoutSeconds: body.timeoutSeconds,
             idempotencyKey: body.idempotencyKey === undefined ? undefined : `${body.idempotencyKey}/${n.mac}/${i}`,
           });
         }),
@@ -66,15 +70,19 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: PluginOpts): Pr
     },
   );
 
-  app.get(
-    '/jobs/:id',
-    { schema: { summary: 'One job with its log', params: IdParams, response: { 200: z.object({ job: JobSchema }) } } },
-    async (req) => ({ job: await getJob(db, (req.params as z.infer<typeof IdParams>).id) }),
-  );
+  app.get('/jobs/:id', { schema: { summary: 'One job with its log', params: IdParams, response: { 200: z.object({ job: JobSchema }) } } }, async (req) => ({
+    job: await getJob(db, (req.params as z.infer<typeof IdParams>).id),
+  }));
 
   app.post(
     '/jobs/:id/cancel',
-    { schema: { summary: 'Cancel a queued job (with the rest of its chain) or ask a running one to stop', params: IdParams, response: { 200: z.object({ job: JobSchema }) } } },
+    {
+      schema: {
+        summary: 'Cancel a queued job (with the rest of its chain) or ask a running one to stop',
+        params: IdParams,
+        response: { 200: z.object({ job: JobSchema }) },
+      },
+    },
     async (req) => ({ job: await cancelJob(db, (req.params as z.infer<typeof IdParams>).id) }),
   );
 
@@ -82,7 +90,7 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: PluginOpts): Pr
     '/jobs/:id/release',
     {
       schema: {
-        summary: "Take back a running job whose daemon is gone for good (its host will not come back): queued again, or failed when out of attempts",
+        summary: 'Take back a running job whose daemon is gone for good (its host will not come back): queued again, or failed when out of attempts',
         params: IdParams,
         response: { 200: z.object({ job: JobSchema }) },
       },

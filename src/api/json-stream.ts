@@ -21,7 +21,11 @@ async function* jsonChunks(schema: z.ZodObject, data: Record<string, unknown>): 
     if (field instanceof z.ZodArray && Array.isArray(value)) {
       yield `${sep}${JSON.stringify(key)}:[`;
       for (let i = 0; i < value.length; i += CHUNK) {
-        yield (i > 0 ? ',' : '') + value.slice(i, i + CHUNK).map((v) => JSON.stringify((field.element as z.ZodType).parse(v))).join(',');
+        yield (i > 0 ? ',' : '') +
+          value
+            .slice(i, i + CHUNK)
+            .map((v) => JSON.stringify((field.element as z.ZodType).parse(v)))
+            .join(',');
         await nextTurn();
       }
       yield ']';

@@ -24,13 +24,25 @@ export async function modulesRoutes(app: FastifyInstance, { deps }: PluginOpts):
 
   app.get(
     '/modules',
-    { schema: { summary: 'Installed modules and the roles each is active in, sorted by name', querystring: ListQuery, response: { 200: z.object({ modules: z.array(ModuleOut) }) } } },
+    {
+      schema: {
+        summary: 'Installed modules and the roles each is active in, sorted by name',
+        querystring: ListQuery,
+        response: { 200: z.object({ modules: z.array(ModuleOut) }) },
+      },
+    },
     async (req) => ({ modules: await listModules(statedir, (req.query as z.infer<typeof ListQuery>).glob) }),
   );
 
   app.post(
     '/modules',
-    { schema: { summary: 'Import a module from its .pmod archive (nothing is written unless every entry is sound)', body: ImportBody, response: { 201: z.object({ module: ModuleOut, output: z.string() }) } } },
+    {
+      schema: {
+        summary: 'Import a module from its .pmod archive (nothing is written unless every entry is sound)',
+        body: ImportBody,
+        response: { 201: z.object({ module: ModuleOut, output: z.string() }) },
+      },
+    },
     async (req, reply) => {
       const body = req.body as z.infer<typeof ImportBody>;
       const done = await modules.import(statedir, body.name, Buffer.from(body.archive, 'base64'));

@@ -25,42 +25,44 @@ export async function nodesRoutes(app: FastifyInstance, { deps }: PluginOpts): P
 
   app.post(
     '/nodes/select',
-    { schema: { summary: 'Select nodes as GET /nodes does, the selection in the body (any number of names)', body: SelectionBody, response: { 200: SelectionOut } } },
+    {
+      schema: {
+        summary: 'Select nodes as GET /nodes does, the selection in the body (any number of names)',
+        body: SelectionBody,
+        response: { 200: SelectionOut },
+      },
+    },
     async (req, reply) => sendJson(reply, SelectionOut, await resolveSelection(db, req.body as z.infer<typeof SelectionBody>)),
   );
 
-  app.post(
-    '/nodes',
-    { schema: { summary: 'Add nodes (all or none)', body: AddBody, response: { 201: AddedOut } } },
-    async (req, reply) => {
-      const body = req.body as z.infer<typeof AddBody>;
-      const nodes = await addNodes(db, body.nodes, deps.config.defaults);
-      return sendJson(reply.code(201), AddedOut, { nodes });
-    },
-  );
+  app.post('/nodes', { schema: { summary: 'Add nodes (all or none)', body: AddBody, response: { 201: AddedOut } } }, async (req, reply) => {
+    const body = req.body as z.infer<typeof AddBody>;
+    const nodes = await addNodes(db, body.nodes, deps.config.defaults);
+    return sendJson(reply.code(201), AddedOut, { nodes });
+  });
 
-  app.post(
-    '/nodes/set',
-    { schema: { summary: 'Set one field on the selected nodes', body: SetBody, response: { 200: SetOut } } },
-    async (req, reply) => {
-      const body = req.body as z.infer<typeof SetBody>;
-      const key = resolveSetKey(body.key);
-      const warnings = await checkSetting(deps.config.statedir, key, body.value);
-      const sel = await resolveSelection(db, body.select);
-      const nodes = await setNodes(db, sel.nodes.map((n) => n.mac), key, body.value);
-      return sendJson(reply, SetOut, { nodes, missing: sel.missing, warnings });
-    },
-  );
+  app.post('/nodes/set', { schema: { summary: 'Set one field on the selected nodes', body: SetBody, response: { 200: SetOut } } }, async (req, reply) => {
+    const body = req.body as z.infer<typeof SetBody>;
+    const key = resolveSetKey(body.key);
+    const warnings = await checkSetting(deps.config.statedir, key, body.value);
+    const sel = await resolveSelection(db, body.select);
+    const nodes = await setNodes(
+      db,
+      sel.nodes.map((n) => n.mac),
+      key,
+      body.value,
+    );
+    return sendJson(reply, SetOut, { nodes, missing: sel.missing, warnings });
+  });
 
-  app.post(
-    '/nodes/delete',
-    { schema: { summary: 'Delete the selected nodes', body: SelectBody, response: { 200: SelectionOut } } },
-    async (req, reply) => {
-      const sel = await resolveSelection(db, req.body as z.infer<typeof SelectBody>);
-      const nodes = await deleteNodes(db, sel.nodes.map((n) => n.mac));
-      return sendJson(reply, SelectionOut, { nodes, missing: sel.missing });
-    },
-  );
+  app.post('/nodes/delete', { schema: { summary: 'Delete the selected nodes', body: SelectBody, response: { 200: SelectionOut } } }, async (req, reply) => {
+    const sel = await resolveSelection(db, req.body as z.infer<typeof SelectBody>);
+    const nodes = await deleteNodes(
+      db,
+      sel.nodes.map((n) => n.mac),
+    );
+    return sendJson(reply, SelectionOut, { nodes, missing: sel.missing });
+  });
 
   app.post(
     '/nodes/replace',

@@ -22,13 +22,26 @@ const ScriptQuery = z.object({
   nodeid: z.string().max(64).optional(),
   nodename: z.string().max(128).optional(),
 });
-const ExitStatus = z.string().regex(/^\d{1,3}$/, 'a whole number 0-255').transform(Number).pipe(z.number().max(255));
+const ExitStatus = z
+  .string()
+  .regex(/^\d{1,3}$/, 'a whole number 0-255')
+  .transform(Number)
+  .pipe(z.number().max(255));
 const ReportQuery = z.object({ hwaddr: z.string().max(64), exit: ExitStatus, stop: z.enum(['0', '1']).optional() });
-const TaskParams = z.object({ id: z.string().regex(/^[1-9]\d{0,15}$/, 'a job id (a positive whole number)').transform(Number) });
+const TaskParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'a job id (a positive whole number)')
+    .transform(Number),
+});
 const TaskQuery = z.object({
   hwaddr: z.string().max(64),
   exit: ExitStatus,
-  claim: z.string().regex(/^[1-9]\d{0,15}$/, 'a claim number (a positive whole number)').transform(Number).optional(),
+  claim: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'a claim number (a positive whole number)')
+    .transform(Number)
+    .optional(),
 });
 
 /** A query/params check for node routes: the node gets the problem in one line. */
@@ -118,7 +131,9 @@ export function nodescriptRoutes(opts: NodescriptRoutesOptions): (app: FastifyIn
       client ??= readFileSync(CLIENT_PATH, 'utf8');
       // The master this was fetched from becomes the default; the Host header is only used when it is a plain host[:port].
       const host = req.headers.host ?? '';
-      const text = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/.test(host) ? client.replace("DEFAULT_MASTER=''", `DEFAULT_MASTER='${host}'`) : client;
+      const text = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/.test(host)
+        ? client.replace("DEFAULT_MASTER=''", `DEFAULT_MASTER='${host}'`)
+        : client;
       return reply.type(SHELL).send(text);
     });
   };

@@ -9,7 +9,9 @@ import type { z } from 'zod';
  */
 export function nulIssue(data: unknown, path: PropertyKey[] = []): z.core.$ZodIssue | null {
   if (typeof data === 'string') {
-    return data.includes('\u0000') ? { code: 'custom', path: [...path], message: 'contains a NUL character (\\0), which muster does not accept', input: data } : null;
+    return data.includes('\u0000')
+      ? { code: 'custom', path: [...path], message: 'contains a NUL character (\\0), which muster does not accept', input: data }
+      : null;
   }
   if (data === null || typeof data !== 'object') return null;
   if (Array.isArray(data)) {

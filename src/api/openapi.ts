@@ -25,7 +25,10 @@ function build(routes: Collected[], opts: { title: string; version: string }): u
     const path = r.url.replace(/:(\w+)/g, '{$1}');
     const op: Record<string, unknown> = { summary: r.schema.summary, security: [{ bearer: [] }] };
     const params: unknown[] = [];
-    for (const [where, key] of [['path', 'params'], ['query', 'querystring']] as const) {
+    for (const [where, key] of [
+      ['path', 'params'],
+      ['query', 'querystring'],
+    ] as const) {
       const s = r.schema[key] as z.ZodType | undefined;
       if (!s) continue;
       const js = jsonSchema(s, 'input') as { properties?: Record<string, unknown>; required?: string[] };

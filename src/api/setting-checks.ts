@@ -30,7 +30,10 @@ export async function checkSetting(statedir: string, key: SetKey, value: string)
 async function vnfsNames(statedir: string): Promise<string[]> {
   try {
     const entries = await readdir(join(statedir, 'vnfs'), { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => e.name).sort();
+    return entries
+      .filter((e) => e.isDirectory() || e.isSymbolicLink())
+      .map((e) => e.name)
+      .sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;

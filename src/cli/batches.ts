@@ -26,7 +26,11 @@ export async function inBatches<T>(cli: Cli, label: string, past: string, items:
         for (const n of await send(batch)) done.push(n);
       } catch (err) {
         if (i === 0 || !isMusterError(err)) throw err;
-        throw new MusterError(err.code, `${err.message}; ${done.length} of ${items.length} nodes were ${past} before this (${foldNames(done.map((n) => n.name))}), the rest were not`, { cause: err });
+        throw new MusterError(
+          err.code,
+          `${err.message}; ${done.length} of ${items.length} nodes were ${past} before this (${foldNames(done.map((n) => n.name))}), the rest were not`,
+          { cause: err },
+        );
       }
       p.update(Math.min(i + BATCH, items.length));
     }

@@ -67,12 +67,20 @@ export async function discover(o: DiscoverOptions, env: NodeJS.ProcessEnv = proc
   if (explicit) {
     const api = explicit.api.replace(/\/+$/, '');
     const daemon = own?.api === api ? own : null;
-    found = { api, via: `given by ${explicit.via}`, daemon, unreachable: `the muster daemon is not running at ${api} (start it with: muster daemon, or pass --api URL)` };
+    found = {
+      api,
+      via: `given by ${explicit.via}`,
+      daemon,
+      unreachable: `the muster daemon is not running at ${api} (start it with: muster daemon, or pass --api URL)`,
+    };
   } else if (own) {
     const via = `found through ${join(statedir, RUNTIME_FILE)}`;
     found = { api: own.api, via, daemon: own, unreachable: `the daemon of statedir ${statedir} (pid ${own.pid}) does not answer at ${own.api}` };
   } else if (chosen) {
-    throw new MusterError('DAEMON_UNREACHABLE', `no muster daemon runs for statedir ${statedir} (no live ${join(statedir, RUNTIME_FILE)}); start one with: muster daemon --statedir ${statedir}`);
+    throw new MusterError(
+      'DAEMON_UNREACHABLE',
+      `no muster daemon runs for statedir ${statedir} (no live ${join(statedir, RUNTIME_FILE)}); start one with: muster daemon --statedir ${statedir}`,
+    );
   } else {
     const file = join(runtimeDir(env), RUNTIME_FILE);
     const last = await lastRuntime(env);

@@ -66,9 +66,8 @@ export function statusTable(nodes: ApiNode[], now = Date.now()): string[] {
   return [
     head,
     '-'.repeat(79),
-    ...byGroupThenName(nodes).map(
-      (n) =>
-        `${col(n.name, 20)} ${col(shownStatus(n), 14)} ${col(shownAddress(n), 22)} ${col(sinceContact(n.lastcontact, now), 17)}`.trimEnd(),
+    ...byGroupThenName(nodes).map((n) =>
+      `${col(n.name, 20)} ${col(shownStatus(n), 14)} ${col(shownAddress(n), 22)} ${col(sinceContact(n.lastcontact, now), 17)}`.trimEnd(),
     ),
   ];
 }

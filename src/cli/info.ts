@@ -26,7 +26,10 @@ export function command(product: string, version: string): Command {
   const about = verb('about', 'About muster, and which daemon this CLI talks to', product, async (cli) => {
     // Which daemon, without asking it: `about` works when none runs, and says why none was found.
     const daemon = await cli.client().then(
-      (c) => ({ line: `${c.describe()} (${c.daemon.via})`, json: { api: c.daemon.api, statedir: c.daemon.daemon?.statedir ?? null, pid: c.daemon.daemon?.pid ?? null, via: c.daemon.via } }),
+      (c) => ({
+        line: `${c.describe()} (${c.daemon.via})`,
+        json: { api: c.daemon.api, statedir: c.daemon.daemon?.statedir ?? null, pid: c.daemon.daemon?.pid ?? null, via: c.daemon.via },
+      }),
       (err: Error) => ({ line: `none: ${err.message}`, json: null }),
     );
     if (cli.g.json) return cli.json({ version, daemon: daemon.json });
@@ -64,10 +67,17 @@ export function command(product: string, version: string): Command {
     cli.data(`Counters       ${counters.map(([k, n]) => `${k}=${n}`).join(' ') || '(none)'}`);
     if (d.seenServers.length === 0) cli.data('Other servers  none seen');
     for (const s of d.seenServers) {
-      cli.data(`Other server   ${s.server}: ${s.offers} offers, ${s.leasesAddresses ? 'hands out addresses' : 'proxyDHCP (boot data only)'}, bootfile ${s.bootfile ?? '-'}, last seen ${s.lastSeen}`);
+      cli.data(
+        `Other server   ${s.server}: ${s.offers} offers, ${s.leasesAddresses ? 'hands out addresses' : 'proxyDHCP (boot data only)'}, bootfile ${s.bootfile ?? '-'}, last seen ${s.lastSeen}`,
+      );
     }
     cli.data(`Leases         ${d.leases.length}`);
     for (const l of d.leases) cli.data(`   ${l.ip.padEnd(15)} ${l.mac} ${l.state.padEnd(8)} until ${l.expiresAt}`);
   });
-  return new Command('info').description('Information about muster and its configuration').addCommand(about, { isDefault: true }).addCommand(config).addCommand(system).addCommand(dhcp);
+  return new Command('info')
+    .description('Information about muster and its configuration')
+    .addCommand(about, { isDefault: true })
+    .addCommand(config)
+    .addCommand(system)
+    .addCommand(dhcp);
 }

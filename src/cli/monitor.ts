@@ -44,7 +44,7 @@ const collect = (v: string, all: string[]) => [...all, v];
 /** The filters `monitor` and `stats` share. */
 export function withFilters(cmd: Command): Command {
   return cmd
-    .option('--node <glob>', "node name or glob (n00*), or MAC glob; repeatable", collect, [])
+    .option('--node <glob>', 'node name or glob (n00*), or MAC glob; repeatable', collect, [])
     .option('--state <state>', 'only requests for this nodescript state (init, ready, …)')
     .option('--since <duration>', 'start with the events of the last DURATION (90, 5m, 1h, 1d)');
 }
@@ -75,7 +75,8 @@ export function command(product: string): Command {
     verb('monitor', 'Stream events as they happen: requests, provisions, module failures, jobs …', product, async (cli, _args, cmd) => {
       const o = cmd.opts<FilterOptions & { kind: string[]; level?: string; after?: string; count?: string }>();
       const count = countOption(o.count, Infinity);
-      if (o.after !== undefined && !/^\d+(\.\d+)?$/.test(o.after)) throw new MusterError('REQUEST_INVALID', `--after '${o.after}' is not an event id or a cursor`);
+      if (o.after !== undefined && !/^\d+(\.\d+)?$/.test(o.after))
+        throw new MusterError('REQUEST_INVALID', `--after '${o.after}' is not an event id or a cursor`);
       // `monitor | head` closing stdout ends it quietly, as every verb (closed-pipe.ts).
       const client = await cli.client();
       const filters = { ...filterQuery(o), kind: o.kind, level: o.level };

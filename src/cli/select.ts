@@ -38,12 +38,7 @@ export function noNodes(): MusterError {
 }
 
 /** A verb command whose action gets the Cli and its positional arguments. */
-export function verb(
-  name: string,
-  summary: string,
-  product: string,
-  run: (cli: Cli, args: string[], cmd: Command) => Promise<void>,
-): Command {
+export function verb(name: string, summary: string, product: string, run: (cli: Cli, args: string[], cmd: Command) => Promise<void>): Command {
   return new Command(name).description(summary).action(async (...a: unknown[]) => {
     const cmd = a[a.length - 1] as Command;
     await run(makeCli(cmd, product), cmd.args, cmd);

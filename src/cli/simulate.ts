@@ -30,7 +30,10 @@ async function target(cmd: Command, o: SimulateFlags): Promise<{ host: string; p
   const found = (await makeCli(cmd, 'muster').client()).daemon;
   const d = found.daemon;
   if (!d) {
-    throw new MusterError('DAEMON_UNREACHABLE', `cannot tell which ports the daemon at ${found.api} (${found.via}) serves nodes on: it has no daemon.json here; pass --port (and --host)`);
+    throw new MusterError(
+      'DAEMON_UNREACHABLE',
+      `cannot tell which ports the daemon at ${found.api} (${found.via}) serves nodes on: it has no daemon.json here; pass --port (and --host)`,
+    );
   }
   const http = new URL(d.http);
   const port = o.proto === 'http' ? Number(http.port || 80) : d.ports.provisiond;
@@ -60,7 +63,12 @@ export function command(): Command {
   return new Command('simulate')
     .description('Act as N nodes asking the master for nodescripts (demos, benchmarks); prints throughput and latency')
     .requiredOption('--nodes <n>', 'how many simulated nodes (MACs 02:4d:00:…)', whole('--nodes'))
-    .option('--concurrency <c>', "nodes asking at once (all from this host's address: over the daemon's 'provisiond connections per peer', 987 refuses)", whole('--concurrency'), 32)
+    .option(
+      '--concurrency <c>',
+      "nodes asking at once (all from this host's address: over the daemon's 'provisiond connections per peer', 987 refuses)",
+      whole('--concurrency'),
+      32,
+    )
     .option('--states <list>', 'states each node asks for, in order', 'init')
     .addOption(new Option('--proto <proto>', 'HTTP or the Perceus wire protocol').choices(['http', '987']).default('http'))
     .option('--host <host>', "the master's node-facing address (default: the daemon's, as the other verbs find it; else 127.0.0.1)")
@@ -69,7 +77,10 @@ export function command(): Command {
     .action(async (o: SimulateFlags, cmd: Command) => {
       const t = await target(cmd, o);
       await probe(t);
-      const states = o.states.split(',').map((s) => s.trim()).filter(Boolean);
+      const states = o.states
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const r = await simulate({ host: t.host, port: t.port, proto: o.proto, nodes: o.nodes, concurrency: o.concurrency, states, macOffset: o.offset });
       const l = r.latencyMs;
       process.stdout.write(

@@ -30,7 +30,14 @@ export function statsHeader(window: number): string {
 
 export function statsLine(s: ApiStats): string {
   const l = s.latencyMs;
-  const counts = [[s.requests, 8], [s.nodes, 7], [s.done, 8], [s.failed, 7], [s.moduleFailures, 7], [s.timeouts, 7]] as const;
+  const counts = [
+    [s.requests, 8],
+    [s.nodes, 7],
+    [s.done, 8],
+    [s.failed, 7],
+    [s.moduleFailures, 7],
+    [s.timeouts, 7],
+  ] as const;
   return `${counts.map(([v, w]) => String(v).padStart(w)).join(' ')} | ${ms(l?.min)} ${ms(l?.avg)} ${ms(l?.p99)} ${ms(l?.max)} | ${s.rate.toFixed(2).padStart(9)}`;
 }
 

@@ -9,7 +9,10 @@ import { MusterError } from '../errors.js';
 const PERCEUS_ONLY: Array<[string[], string]> = [
   [['vnfs'], "muster does not manage VNFS images: put one in statedir/vnfs/NAME/ (vmlinuz, vnfs.img) and 'node set vnfs NAME'"],
   [['init'], 'muster sets up its statedir and database itself at its first start (muster daemon)'],
-  [['configure', 'config'], 'muster writes no dhcpd, NFS, apache or ssh configuration: configure muster in muster.conf (docs/muster.conf.example); muster export prints dnsmasq, ethers and hosts files'],
+  [
+    ['configure', 'config'],
+    'muster writes no dhcpd, NFS, apache or ssh configuration: configure muster in muster.conf (docs/muster.conf.example); muster export prints dnsmasq, ethers and hosts files',
+  ],
   [['contact'], 'muster sends nothing to perceus.org'],
 ];
 

@@ -23,7 +23,11 @@ function usageError(err: CommanderError, cmd: Command): MusterError {
   const where = words.length > 1 ? `${words.slice(1).join(' ')}: ` : '';
   const help = `see '${words.join(' ')} --help'`;
   if (err.code === 'commander.help') {
-    const choices = cmd.createHelp().visibleCommands(cmd).map((c) => c.name()).filter((n) => n !== 'help');
+    const choices = cmd
+      .createHelp()
+      .visibleCommands(cmd)
+      .map((c) => c.name())
+      .filter((n) => n !== 'help');
     return new MusterError('REQUEST_INVALID', `${where}missing command, one of: ${choices.join(', ')} (${help})`);
   }
   return new MusterError('REQUEST_INVALID', `${where}${oneLine(err.message)} (${help})`);

@@ -35,13 +35,21 @@ function checked<T>(message: string, parse: (s: string) => T | undefined, format
 export function whole(unit: string, min: number, max: number): Kind<number> {
   const message = `is not a whole number${unit ? ` of ${unit}` : ''} (${min} to ${max})`;
   return {
-    schema: z.string().regex(/^\d{1,15}$/, message).transform(Number).pipe(z.number().min(min, message).max(max, message)),
+    schema: z
+      .string()
+      .regex(/^\d{1,15}$/, message)
+      .transform(Number)
+      .pipe(z.number().min(min, message).max(max, message)),
     format: String,
   };
 }
 
 export const port: Kind<number> = {
-  schema: z.string().regex(/^\d{1,5}$/, 'is not a port (0-65535)').transform(Number).pipe(z.number().max(65535, 'is not a port (0-65535)')),
+  schema: z
+    .string()
+    .regex(/^\d{1,5}$/, 'is not a port (0-65535)')
+    .transform(Number)
+    .pipe(z.number().max(65535, 'is not a port (0-65535)')),
   format: String,
 };
 
@@ -92,9 +100,7 @@ export const plain = text(z.string().regex(/^[^\p{Cc}]+$/u, 'contains control ch
 export const name = text(z.string().regex(/^[A-Za-z0-9._-]+$/, "is not a name (letters, digits, '.', '_', '-')"));
 
 /** A Linux interface name (IFNAMSIZ 16 incl. NUL); Perceus-era alias names like eth0:1 are kept. */
-export const ifname = text(
-  z.string().regex(/^[^\s/]{1,15}$/, "is not a network interface name (up to 15 characters, no spaces or '/')"),
-);
+export const ifname = text(z.string().regex(/^[^\s/]{1,15}$/, "is not a network interface name (up to 15 characters, no spaces or '/')"));
 
 /** Shown (`info config`, errors) without its password: the admin API is not the place for it. */
 export const postgresUrl: Kind<string> = {

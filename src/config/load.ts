@@ -68,10 +68,7 @@ function checkKeys(layer: Layer, allowed: (spec: KeySpec) => boolean, fileKind: 
       continue;
     }
     const known = KEYS.filter(allowed).map((s) => s.key);
-    throw new MusterError(
-      'CONFIG_INVALID',
-      `${entry.where}: unknown key '${entry.key}'${didYouMean(name, known)} (docs/muster.conf.example lists every key)`,
-    );
+    throw new MusterError('CONFIG_INVALID', `${entry.where}: unknown key '${entry.key}'${didYouMean(name, known)} (docs/muster.conf.example lists every key)`);
   }
 }
 

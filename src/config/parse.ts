@@ -51,10 +51,7 @@ export function parseConfigText(text: string, file: string, baseDir: string): Ma
     const eq = line.indexOf('=');
     const key = eq < 0 ? '' : line.slice(0, eq).trim();
     if (key === '') {
-      throw new MusterError(
-        'CONFIG_INVALID',
-        `${where}: '${line.trim()}' is not a setting; write 'key = value' (or start the line with # for a comment)`,
-      );
+      throw new MusterError('CONFIG_INVALID', `${where}: '${line.trim()}' is not a setting; write 'key = value' (or start the line with # for a comment)`);
     }
     const name = normalizeKey(key);
     entries.delete(name); // re-insert so iteration order follows the winning line

@@ -108,8 +108,14 @@ function spec<F extends ConfigField>(
  */
 const MODULE_OUTPUT_MAX = 256 * 1024 ** 2;
 
-const rootOr = <T>(asRoot: T, otherwise: T) => (ctx: DefaultsContext) => (ctx.root ? asRoot : otherwise);
-const fixed = <T>(value: T) => () => value;
+const rootOr =
+  <T>(asRoot: T, otherwise: T) =>
+  (ctx: DefaultsContext) =>
+    ctx.root ? asRoot : otherwise;
+const fixed =
+  <T>(value: T) =>
+  () =>
+    value;
 const unset = () => undefined;
 
 /** Every key muster reads, in the order `muster info config` and the example file show them. */

@@ -57,7 +57,8 @@ export async function acquireLock(dataDir: string): Promise<Lock> {
   await writeFile(path, `${process.pid}\n`);
   let releasing = false;
   void exited.then(({ code }) => {
-    if (!releasing) process.emitWarning(`the lock ${path} on the embedded database was lost (its flock process exited ${code}); another daemon could now open it`);
+    if (!releasing)
+      process.emitWarning(`the lock ${path} on the embedded database was lost (its flock process exited ${code}); another daemon could now open it`);
   });
   return {
     async release() {

@@ -45,11 +45,7 @@ export async function migrate(db: Db, migrations?: Migration[]): Promise<number[
   );
   COMMIT;`);
   const applied = async () =>
-    new Map(
-      (await db.query<{ id: number; name: string; breaking: boolean }>('SELECT id, name, breaking FROM muster_migrations')).rows.map(
-        (r) => [r.id, r],
-      ),
-    );
+    new Map((await db.query<{ id: number; name: string; breaking: boolean }>('SELECT id, name, breaking FROM muster_migrations')).rows.map((r) => [r.id, r]));
   const have = await applied();
   const newest = Math.max(0, ...all.map((m) => m.id));
   const tooNew = [...have.values()].filter((r) => r.id > newest && r.breaking);

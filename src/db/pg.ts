@@ -71,7 +71,10 @@ class PgDb implements Db {
     try {
       return await Promise.race([pending, waited]);
     } catch (err) {
-      pending.then((late) => late.release(), () => undefined);
+      pending.then(
+        (late) => late.release(),
+        () => undefined,
+      );
       throw err;
     } finally {
       clearTimeout(timer);
@@ -114,10 +117,18 @@ class PgDb implements Db {
       release(true);
       return result;
     } catch (err) {
-      const rolledBack = !lost && (await client.query('ROLLBACK').then(() => true, () => false));
+      const rolledBack =
+        !lost &&
+        (await client.query('ROLLBACK').then(
+          () => true,
+          () => false,
+        ));
       release(rolledBack);
       if (lost) {
-        throw new Error(`the database connection was lost in the middle of a transaction (not committed unless COMMIT had reached the server): ${(lost as Error).message}`, { cause: err });
+        throw new Error(
+          `the database connection was lost in the middle of a transaction (not committed unless COMMIT had reached the server): ${(lost as Error).message}`,
+          { cause: err },
+        );
       }
       throw err;
     }

@@ -12,7 +12,9 @@ import { openPglite } from './pglite.js';
 import { TEMPLATE_DIR, TEMPLATE_STAMP, pgliteVersion } from './pglite-template.js';
 
 const migrations = await loadMigrations();
-const digest = createHash('sha256').update(migrations.map((m) => `${m.id}:${m.sql}`).join('\0')).digest('hex');
+const digest = createHash('sha256')
+  .update(migrations.map((m) => `${m.id}:${m.sql}`).join('\0'))
+  .digest('hex');
 const stamp = `${await pgliteVersion()}\n${digest}\n`;
 if ((await readFile(join(TEMPLATE_DIR, TEMPLATE_STAMP), 'utf8').catch(() => null)) !== stamp) {
   const building = `${TEMPLATE_DIR}.building`;

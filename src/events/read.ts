@@ -115,4 +115,3 @@ export async function readBatch(db: Queryable, c: Compiled, cursor: Position, li
   if (events.length === limit) return { events, cursor: { xid: BigInt(found.at(-1)!.xid!), id: events.at(-1)!.id } };
   return { events, cursor: later(cursor, { xid: BigInt(rows[0]!.horizon), id: 0 }) };
 }
-

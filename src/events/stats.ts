@@ -21,7 +21,10 @@ export interface ProvisionStats {
  * requests, distinct nodes, outcomes, render latency of nodescript.done, and the rate of
  * nodescript.done over the last `window` seconds.
  */
-export async function provisionStats(db: Queryable, q: Pick<EventQuery, 'node' | 'state'> & { since?: number | undefined; window: number }): Promise<ProvisionStats> {
+export async function provisionStats(
+  db: Queryable,
+  q: Pick<EventQuery, 'node' | 'state'> & { since?: number | undefined; window: number },
+): Promise<ProvisionStats> {
   const w = where(compile({ node: q.node, state: q.state, kind: [], level: 'debug' }), 4);
   const { rows } = await db.query<Record<string, number | null>>(
     `SELECT count(*) FILTER (WHERE kind = 'nodescript.request')::int AS requests,
@@ -41,7 +44,12 @@ export async function provisionStats(db: Queryable, q: Pick<EventQuery, 'node' |
   const r = rows[0]!;
   const n = (v: number | null | undefined) => Number(v ?? 0);
   return {
-    requests: n(r.requests), nodes: n(r.nodes), done: n(r.done), failed: n(r.failed), moduleFailures: n(r.moduleFailures), timeouts: n(r.timeouts),
+    requests: n(r.requests),
+    nodes: n(r.nodes),
+    done: n(r.done),
+    failed: n(r.failed),
+    moduleFailures: n(r.moduleFailures),
+    timeouts: n(r.timeouts),
     latencyMs: r.min === null || r.min === undefined ? null : { min: n(r.min), avg: n(r.avg), p99: n(r.p99), max: n(r.max) },
     window: q.window,
     rate: n(r.recent) / q.window,

@@ -29,8 +29,11 @@ export function compressList(names: readonly string[]): string[] {
   const byShape = new Map<string, Entry[]>();
   for (const name of unique) {
     if (name === '' || SPECIAL.test(name)) {
-      throw new MusterError('NAME_INVALID', `cannot fold node name ${JSON.stringify(name)} into a pattern; ` +
-        'names to fold may not be empty or contain whitespace, brackets, commas or any of !&^@');
+      throw new MusterError(
+        'NAME_INVALID',
+        `cannot fold node name ${JSON.stringify(name)} into a pattern; ` +
+          'names to fold may not be empty or contain whitespace, brackets, commas or any of !&^@',
+      );
     }
     const e = split(name);
     const key = e.texts.join(SEP);

@@ -34,9 +34,11 @@ export function expandAll(patterns: string[], opts: ExpandOptions = {}): string[
     const together = patterns.length === 1 ? '' : ' together';
     const scope = patterns.length === 1 ? '' : ' for one request';
     const split = patterns.length === 1 ? 'several patterns' : 'several requests';
-    throw new MusterError('PATTERN_TOO_LARGE',
+    throw new MusterError(
+      'PATTERN_TOO_LARGE',
       `${what} ${total.toLocaleString('en-US')} nodes${together}, more than the limit of ` +
-        `${limit.toLocaleString('en-US')}${scope}; narrow the ranges or split the work into ${split}`);
+        `${limit.toLocaleString('en-US')}${scope}; narrow the ranges or split the work into ${split}`,
+    );
   }
   if (operands.length === 1) {
     // One operand repeats no name: groupValues drops repeats within a group, and since the

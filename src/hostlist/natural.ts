@@ -22,7 +22,7 @@ export function naturalCompare(a: string, b: string): number {
       j++;
     }
   }
-  const rest = (a.length - i) - (b.length - j);
+  const rest = a.length - i - (b.length - j);
   if (rest !== 0) return rest;
   return a < b ? -1 : a > b ? 1 : 0;
 }

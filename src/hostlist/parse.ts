@@ -43,13 +43,15 @@ export function parsePattern(pattern: string): Operand[] {
   if (pattern === '') throw patternError(pattern, 'it is empty', 'give a node name or range such as n[01-04]');
   const space = /\s/.exec(pattern);
   if (space) {
-    throw patternError(pattern, `whitespace at ${at(space.index)}`,
-      'give several patterns as separate arguments or join them with commas');
+    throw patternError(pattern, `whitespace at ${at(space.index)}`, 'give several patterns as separate arguments or join them with commas');
   }
   const op = UNSUPPORTED.exec(pattern);
   if (op) {
-    throw patternError(pattern, `"${op[0]}" at ${at(op.index)} is a clustershell operator muster does not support`,
-      'list the wanted names with ranges and commas instead');
+    throw patternError(
+      pattern,
+      `"${op[0]}" at ${at(op.index)} is a clustershell operator muster does not support`,
+      'list the wanted names with ranges and commas instead',
+    );
   }
   const operands: Operand[] = [];
   let segments: Segment[] = [];
@@ -76,16 +78,22 @@ export function parsePattern(pattern: string): Operand[] {
       const close = findClose(pattern, i);
       // Only digits between two groups would make the numbers ambiguous (clustershell agrees).
       if (segments.length > 0 && /^\d*$/.test(text)) {
-        throw patternError(pattern, `bracket group at ${at(i)} follows the previous group with no letter between`,
-          'put a non-digit between the groups, as in rack[1-2]n[01-04]');
+        throw patternError(
+          pattern,
+          `bracket group at ${at(i)} follows the previous group with no letter between`,
+          'put a non-digit between the groups, as in rack[1-2]n[01-04]',
+        );
       }
       const items = parseGroup(pattern, pattern.slice(i + 1, close));
       const crossing = /\d$/.test(text) ? widthChange(items) : undefined;
       if (crossing !== undefined) {
         // clustershell glues such digits onto the bounds (x1[5-12] is x15..x112, not x15..x19,
         // x110..x112), so the pattern means different things to the two: refuse it.
-        throw patternError(pattern, `digits before the group at ${at(i)} with numbers running from ${crossing - 1} to ${crossing} inside it are ambiguous`,
-          'split the group where the width changes (n1[5-9],n1[10-12]) or move the digits inside (n[15-19,110-112])');
+        throw patternError(
+          pattern,
+          `digits before the group at ${at(i)} with numbers running from ${crossing - 1} to ${crossing} inside it are ambiguous`,
+          'split the group where the width changes (n1[5-9],n1[10-12]) or move the digits inside (n[15-19,110-112])',
+        );
       }
       if (text !== '') segments.push({ kind: 'text', text });
       text = '';
@@ -104,8 +112,11 @@ function findClose(pattern: string, open: number): number {
   for (let j = open + 1; j < pattern.length; j++) {
     if (pattern[j] === ']') return j;
     if (pattern[j] === '[') {
-      throw patternError(pattern, `"[" at ${at(j)} is nested inside the group opened at ${at(open)}`,
-        'brackets cannot nest; write separate groups such as rack[1-2]n[1-4]');
+      throw patternError(
+        pattern,
+        `"[" at ${at(j)} is nested inside the group opened at ${at(open)}`,
+        'brackets cannot nest; write separate groups such as rack[1-2]n[1-4]',
+      );
     }
   }
   throw patternError(pattern, `"[" at ${at(open)} is never closed`, 'add the missing "]"');
@@ -123,8 +134,7 @@ function parseItem(pattern: string, body: string, item: string): RangeItem {
   const m = ITEM.exec(item);
   if (!m) {
     // clustershell reads "-5" as a negative number; node numbers are never negative.
-    throw patternError(pattern, `"${item}" is not a number or range`,
-      'brackets take numbers N, ranges N-M or stepped ranges N-M/STEP, such as [01-08,12]');
+    throw patternError(pattern, `"${item}" is not a number or range`, 'brackets take numbers N, ranges N-M or stepped ranges N-M/STEP, such as [01-08,12]');
   }
   const [, first, last, stepText] = m as unknown as [string, string, string | undefined, string | undefined];
   if (stepText !== undefined && last === undefined) {
@@ -134,9 +144,12 @@ function parseItem(pattern: string, body: string, item: string): RangeItem {
   const end = last ?? first;
   // clustershell reads [0-00] as [0]; muster treats any leading zero as padding, so it is refused.
   if ((padded(first) || padded(end)) && first.length !== end.length) {
-    throw patternError(pattern, `the bounds of "${item}" have different zero-padded widths`,
+    throw patternError(
+      pattern,
+      `the bounds of "${item}" have different zero-padded widths`,
       `write both with the same number of digits, such as ${first.padStart(end.length, '0')}-${end.padStart(first.length, '0')}` +
-        ` (or ${Number(first)}-${Number(end)} without padding)`);
+        ` (or ${Number(first)}-${Number(end)} without padding)`,
+    );
   }
   const start = toNumber(pattern, first);
   const stop = toNumber(pattern, end);
@@ -151,16 +164,18 @@ function parseItem(pattern: string, body: string, item: string): RangeItem {
 function toNumber(pattern: string, digits: string): number {
   const n = Number(digits);
   if (!Number.isSafeInteger(n)) {
-    throw patternError(pattern, `number ${digits} is too large`,
-      `numbers in brackets go up to ${Number.MAX_SAFE_INTEGER}; write longer digit runs outside the brackets`);
+    throw patternError(
+      pattern,
+      `number ${digits} is too large`,
+      `numbers in brackets go up to ${Number.MAX_SAFE_INTEGER}; write longer digit runs outside the brackets`,
+    );
   }
   return n;
 }
 
 /** The first power of ten p such that the group holds both p-1 and p without padding, if any. */
 function widthChange(items: RangeItem[]): number | undefined {
-  const holds = (v: number): boolean =>
-    items.some((r) => r.width === 0 && v >= r.start && v <= r.end && (v - r.start) % r.step === 0);
+  const holds = (v: number): boolean => items.some((r) => r.width === 0 && v >= r.start && v <= r.end && (v - r.start) % r.step === 0);
   for (let p = 10; p <= Number.MAX_SAFE_INTEGER; p *= 10) if (holds(p - 1) && holds(p)) return p;
   return undefined;
 }

@@ -47,7 +47,12 @@ export async function activateModule(statedir: string, name: string, requested: 
     for (const l of links) {
       const top = await mkdir(dirname(l.at), { recursive: true });
       if (top !== undefined) dirs.push({ top, leaf: dirname(l.at) });
-      if (await lstat(l.at).then(() => false, () => true)) {
+      if (
+        await lstat(l.at).then(
+          () => false,
+          () => true,
+        )
+      ) {
         await symlink(l.to, l.at);
         made.push(l.at);
       }
@@ -74,7 +79,11 @@ export async function deactivateModule(statedir: string, name: string, requested
   }
   const source = join(moduleDir(statedir, name), 'nodescripts');
   for (const role of roles) await unlinkFrom(roleDir(statedir, role), source);
-  await writeActiveRoles(statedir, name, active.filter((r) => !roles.includes(r)));
+  await writeActiveRoles(
+    statedir,
+    name,
+    active.filter((r) => !roles.includes(r)),
+  );
   return roles;
 }
 
@@ -89,7 +98,13 @@ export async function deleteModule(statedir: string, name: string): Promise<stri
 /** Removes the directories from leaf up to top that activation made, as far as they are empty. */
 async function removeEmpty(top: string, leaf: string): Promise<void> {
   for (let d = leaf; d.length >= top.length; d = dirname(d)) {
-    if (!(await rmdir(d).then(() => true, () => false))) return;
+    if (
+      !(await rmdir(d).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
   }
 }
 

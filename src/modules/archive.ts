@@ -28,7 +28,13 @@ export async function decompress(bytes: Buffer, scratch: string): Promise<Buffer
   if (bytes.subarray(0, 3).toString('latin1') !== 'BZh') return bytes;
   const file = join(scratch, 'archive.bz2');
   await writeFile(file, bytes);
-  const r = await runProcess('bzip2', { args: ['-dc', file], cwd: scratch, env: { PATH: '/bin:/usr/bin' }, stdoutLimit: MAX_UNPACKED, signal: AbortSignal.timeout(60_000) });
+  const r = await runProcess('bzip2', {
+    args: ['-dc', file],
+    cwd: scratch,
+    env: { PATH: '/bin:/usr/bin' },
+    stdoutLimit: MAX_UNPACKED,
+    signal: AbortSignal.timeout(60_000),
+  });
   if (r.ended === 'output-limit') throw bad(`unpacks to more than ${MAX_UNPACKED} bytes`);
   if (r.ended !== 'exit' || r.exitCode !== 0) throw bad('not a valid bzip2 file (bzip2 -d failed)');
   return r.stdout;

@@ -21,7 +21,13 @@ const HOOK_TIMEOUT_MS = 120_000;
 export async function runHook(statedir: string, name: string, hook: Hook, args: string[], states: string[]): Promise<string> {
   const dir = moduleDir(statedir, name);
   const path = join(dir, hook);
-  if (!(await access(path, constants.X_OK).then(() => true, () => false))) return '';
+  if (
+    !(await access(path, constants.X_OK).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return '';
   const out: Buffer[] = [];
   let kept = 0;
   const r = await runProcess(path, {

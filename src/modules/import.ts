@@ -22,7 +22,12 @@ export interface Imported {
 export async function importModule(statedir: string, name: string, archive: Buffer): Promise<Imported> {
   const dest = moduleDir(statedir, checkModuleName(name));
   await mkdir(modulesDir(statedir), { recursive: true });
-  if (await stat(dest).then(() => true, () => false)) {
+  if (
+    await stat(dest).then(
+      () => true,
+      () => false,
+    )
+  ) {
     throw new MusterError('MODULE_INSTALLED', `Perceus Module '${name}' is already installed! (delete it first: muster module delete ${name})`);
   }
   const scratch = await mkdtemp(join(modulesDir(statedir), '.import-'));
@@ -56,7 +61,9 @@ async function writeEntries(root: string, entries: TarEntry[]): Promise<void> {
       if (e.type === 'file') await writeFile(at, e.data, { flag: 'wx', mode: e.executable ? 0o755 : 0o644 });
       else await symlink(e.target, at);
     } catch (err) {
-      throw new MusterError('MODULE_ARCHIVE_INVALID', `cannot unpack '${e.path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+      throw new MusterError('MODULE_ARCHIVE_INVALID', `cannot unpack '${e.path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 }

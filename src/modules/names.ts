@@ -12,7 +12,10 @@ export const ROLE_HELP = 'a role is <state>/all, <state>/group/<group>, <state>/
 
 export function checkModuleName(name: string): string {
   if (!isValidComponent(name)) {
-    throw new MusterError('MODULE_NAME_INVALID', `'${name.slice(0, 64)}' is not a module name: use letters, digits, '.', '_' and '-', not starting with '.' or '-'`);
+    throw new MusterError(
+      'MODULE_NAME_INVALID',
+      `'${name.slice(0, 64)}' is not a module name: use letters, digits, '.', '_' and '-', not starting with '.' or '-'`,
+    );
   }
   return name;
 }
@@ -22,7 +25,8 @@ export function checkRole(role: string): string {
   const parts = role.split('/');
   const [state, kind, name] = parts;
   const ok =
-    state !== undefined && isValidState(state) &&
+    state !== undefined &&
+    isValidState(state) &&
     ((parts.length === 2 && kind === 'all') ||
       (parts.length === 3 && (kind === 'group' || kind === 'node' || kind === 'vnfs') && name !== undefined && isValidComponent(name)));
   if (!ok) throw new MusterError('MODULE_ROLE_INVALID', `'${role.slice(0, 128)}' is not a role: ${ROLE_HELP}`);

@@ -23,7 +23,10 @@ export function byteSort(list: string[]): string[] {
 
 async function lines(path: string): Promise<string[] | null> {
   try {
-    return (await readFile(path, 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    return (await readFile(path, 'utf8'))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
@@ -50,7 +53,10 @@ export async function listModules(statedir: string, globs: string[] = []): Promi
 /** The module's directory; MODULE_NOT_INSTALLED when there is none. */
 export async function requireModule(statedir: string, name: string): Promise<string> {
   const dir = moduleDir(statedir, name);
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isDir) throw new MusterError('MODULE_NOT_INSTALLED', `Perceus Module '${name}' is not installed! (see: muster module list)`);
   return dir;
 }
@@ -68,7 +74,12 @@ export async function activeRoles(statedir: string, name: string): Promise<strin
 export async function writeActiveRoles(statedir: string, name: string, roles: string[]): Promise<void> {
   const path = join(moduleDir(statedir, name), '.installed');
   if (roles.length === 0) return rm(path, { force: true });
-  await writeFile(`${path}.new`, byteSort(roles).map((r) => r + '\n').join(''));
+  await writeFile(
+    `${path}.new`,
+    byteSort(roles)
+      .map((r) => r + '\n')
+      .join(''),
+  );
   await rename(`${path}.new`, path);
 }
 

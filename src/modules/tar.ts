@@ -86,7 +86,8 @@ export function readTar(bytes: Buffer): TarEntry[] {
     if (at + BLOCK > bytes.length) throw bad('not a tar archive (truncated, or no end-of-archive blocks)');
     const block = bytes.subarray(at, at + BLOCK);
     if (block.every((b) => b === 0)) break;
-    if (!checksumOk(block)) throw bad(at === 0 ? 'not a tar archive (or compressed with something other than gzip or bzip2)' : `corrupt tar header at byte ${at}`);
+    if (!checksumOk(block))
+      throw bad(at === 0 ? 'not a tar archive (or compressed with something other than gzip or bzip2)' : `corrupt tar header at byte ${at}`);
     const type = String.fromCharCode(block[156]!);
     const size = number(block, 124, 12);
     const dataAt = at + BLOCK;
@@ -97,7 +98,8 @@ export function readTar(bytes: Buffer): TarEntry[] {
     if (type === 'L') longName = text(data, 0, data.length);
     else if (type === 'K') longLink = text(data, 0, data.length);
     else if (type === 'x') pax = paxRecords(data);
-    else if (type === 'g') continue; // global pax defaults: nothing muster uses
+    else if (type === 'g')
+      continue; // global pax defaults: nothing muster uses
     else {
       const prefix = text(block, 345, 155);
       const name = pax.get('path') ?? longName ?? (prefix ? `${prefix}/${text(block, 0, 100)}` : text(block, 0, 100));
@@ -133,7 +135,10 @@ export function checkLinks(entries: TarEntry[]): void {
     }
     if (e.type !== 'symlink') continue;
     if (e.target === '' || e.target.startsWith('/')) throw bad(`symlink '${e.path}' points at '${e.target}', outside the module`);
-    const where = posix.dirname(e.path).split('/').filter((p) => p !== '.');
+    const where = posix
+      .dirname(e.path)
+      .split('/')
+      .filter((p) => p !== '.');
     const steps = e.target.split('/').filter((p) => p !== '' && p !== '.');
     for (const [i, step] of steps.entries()) {
       if (step === '..') {

@@ -78,10 +78,9 @@ async function refuseExisting(q: Queryable, items: { mac: string; name?: string 
   }
   const given = items.flatMap((i) => (i.name === undefined ? [] : [i.name]));
   if (given.length === 0) return;
-  const taken = await q.query<{ name: string; mac: string }>(
-    `SELECT name, mac::text AS mac FROM nodes WHERE name = ANY($1::text[]) ORDER BY name LIMIT 5`,
-    [given],
-  );
+  const taken = await q.query<{ name: string; mac: string }>(`SELECT name, mac::text AS mac FROM nodes WHERE name = ANY($1::text[]) ORDER BY name LIMIT 5`, [
+    given,
+  ]);
   if (taken.rows.length > 0) {
     const r = taken.rows[0]!;
     throw new MusterError('NAME_TAKEN', `node name '${r.name}' is already used by ${macNodeId(r.mac)}; node not added`);

@@ -54,10 +54,10 @@ export async function replaceNode(db: Db, oldMac: string, newId: { mac?: string;
     if (newMac === oldNode.mac) throw new MusterError('REQUEST_INVALID', 'a node cannot replace itself');
     await refuseRunningJob(q, oldNode);
     if (t) await q.query(`DELETE FROM nodes WHERE mac = $1::macaddr`, [t.mac]);
-    const { rows } = await q.query(
-      `UPDATE nodes SET mac = $2::macaddr, updated_at = now() WHERE mac = $1::macaddr RETURNING ${NODE_COLUMNS}`,
-      [oldNode.mac, newMac],
-    );
+    const { rows } = await q.query(`UPDATE nodes SET mac = $2::macaddr, updated_at = now() WHERE mac = $1::macaddr RETURNING ${NODE_COLUMNS}`, [
+      oldNode.mac,
+      newMac,
+    ]);
     const node = toNode(rows[0]);
     await addEvents(q, [
       {

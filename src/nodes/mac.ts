@@ -65,4 +65,3 @@ export function macHexhyp(mac: string): string {
 export function macNodeId(mac: string): string {
   return mac.toUpperCase();
 }
-

@@ -11,10 +11,7 @@ export function isValidNodeName(s: string): boolean {
 
 export function checkNodeName(s: string): string {
   if (!isValidNodeName(s)) {
-    throw new MusterError(
-      'NAME_INVALID',
-      `'${s}' is not a valid node name: use letters, digits and '-' (not first or last), at most 63 characters`,
-    );
+    throw new MusterError('NAME_INVALID', `'${s}' is not a valid node name: use letters, digits and '-' (not first or last), at most 63 characters`);
   }
   return s;
 }
@@ -63,8 +60,5 @@ export function nameNumber(t: NameTemplate, name: string): number | null {
 
 /** Refused rather than hand out a duplicate, as Perceus did when its range was full. */
 export function namesExhausted(first: number, last: number, count: number): MusterError {
-  return new MusterError(
-    'NAMES_EXHAUSTED',
-    `no free node names left in ${first}..${last} for ${count} new node(s); raise 'Total Nodes' or widen 'Node Name'`,
-  );
+  return new MusterError('NAMES_EXHAUSTED', `no free node names left in ${first}..${last} for ${count} new node(s); raise 'Total Nodes' or widen 'Node Name'`);
 }

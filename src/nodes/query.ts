@@ -35,8 +35,6 @@ export interface GroupCount {
 }
 
 export async function listGroups(db: Queryable): Promise<GroupCount[]> {
-  const { rows } = await db.query<GroupCount>(
-    `SELECT groupname AS "group", count(*)::int AS nodes FROM nodes GROUP BY groupname ORDER BY groupname`,
-  );
+  const { rows } = await db.query<GroupCount>(`SELECT groupname AS "group", count(*)::int AS nodes FROM nodes GROUP BY groupname ORDER BY groupname`);
   return rows;
 }

@@ -30,10 +30,10 @@ export async function selectNodes(db: Queryable, patterns: string[], opts: { byM
   // One cap for the whole request, counted before a name is built.
   await eachChunked(expandAll(patterns, { limit: SELECT_NAME_LIMIT }), (name) => (isGlob(name) ? globs.push(name) : exact.add(name)));
   const names = [...exact];
-  const { rows } = await db.query(
-    `SELECT ${NODE_COLUMNS} FROM nodes WHERE name = ANY($1::text[]) OR name LIKE ANY($2::text[])`,
-    [names, globs.map(globToLike)],
-  );
+  const { rows } = await db.query(`SELECT ${NODE_COLUMNS} FROM nodes WHERE name = ANY($1::text[]) OR name LIKE ANY($2::text[])`, [
+    names,
+    globs.map(globToLike),
+  ]);
   const nodes = await sortChunked(await mapChunked(rows, toNode), (a, b) => naturalCompare(a.name, b.name));
   const found = new Set<string>();
   await eachChunked(nodes, (n) => found.add(n.name));

@@ -48,10 +48,10 @@ export async function setNodes(db: Db, macs: string[], key: SetKey, raw: string)
   const col = SETTABLE[key].column;
   try {
     return await db.tx(async (q) => {
-      const { rows } = await q.query(
-        `UPDATE nodes SET ${col} = $2, updated_at = now() WHERE mac = ANY($1::macaddr[]) RETURNING ${NODE_COLUMNS}`,
-        [macs, value],
-      );
+      const { rows } = await q.query(`UPDATE nodes SET ${col} = $2, updated_at = now() WHERE mac = ANY($1::macaddr[]) RETURNING ${NODE_COLUMNS}`, [
+        macs,
+        value,
+      ]);
       const nodes = rows.map(toNode);
       await addEvents(
         q,

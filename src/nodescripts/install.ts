@@ -8,7 +8,10 @@ import { DEFAULT_NODESCRIPTS_DIR } from '../paths.js';
  */
 export async function installDefaultTree(statedir: string, source: string = DEFAULT_NODESCRIPTS_DIR): Promise<boolean> {
   const target = join(statedir, 'nodescripts');
-  const exists = await stat(target).then(() => true, () => false);
+  const exists = await stat(target).then(
+    () => true,
+    () => false,
+  );
   if (exists) return false;
   // copyFile keeps the mode bits, so executable modules stay executable.
   await cp(source, target, { recursive: true, errorOnExist: true, force: false });

@@ -31,9 +31,7 @@ type Settings = [key: string, value: string | number | boolean | undefined][];
 
 /** Perceus syntax: `key = value`; an empty value means unset in Perceus, so such keys are left out. */
 function confText(file: string, settings: Settings): string {
-  const lines = settings
-    .filter(([, v]) => v !== undefined && v !== '')
-    .map(([k, v]) => `${k} = ${typeof v === 'boolean' ? (v ? '1' : '0') : String(v)}`);
+  const lines = settings.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k} = ${typeof v === 'boolean' ? (v ? '1' : '0') : String(v)}`);
   return `# ${file} for Perceus modules, written by muster at every daemon start from its own settings.\n# Edit muster's configuration, not this file.\n${lines.join('\n')}\n`;
 }
 
@@ -46,22 +44,28 @@ export async function writePerceusConf(config: Config): Promise<void> {
   await mkdir(dir, { recursive: true });
   const d = config.defaults;
   const files: [string, Settings][] = [
-    ['perceus.conf', [
-      ['master network device', config.masterDevice],
-      ['vnfs transfer method', config.vnfsMethod],
-      ['vnfs transfer master', config.vnfsMaster],
-      ['vnfs transfer prefix', config.vnfsPrefix],
-      ['node timeout', config.nodeTimeout],
-    ]],
-    ['defaults.conf', [
-      ['Node Name', d.nameTemplate],
-      ['First Node', d.firstNode],
-      ['Total Nodes', d.totalNodes],
-      ['Group Name', d.group],
-      ['Vnfs Name', d.vnfs],
-      ['Enabled', d.enabled],
-      ['Debug', d.debug],
-    ]],
+    [
+      'perceus.conf',
+      [
+        ['master network device', config.masterDevice],
+        ['vnfs transfer method', config.vnfsMethod],
+        ['vnfs transfer master', config.vnfsMaster],
+        ['vnfs transfer prefix', config.vnfsPrefix],
+        ['node timeout', config.nodeTimeout],
+      ],
+    ],
+    [
+      'defaults.conf',
+      [
+        ['Node Name', d.nameTemplate],
+        ['First Node', d.firstNode],
+        ['Total Nodes', d.totalNodes],
+        ['Group Name', d.group],
+        ['Vnfs Name', d.vnfs],
+        ['Enabled', d.enabled],
+        ['Debug', d.debug],
+      ],
+    ],
   ];
   for (const [name, settings] of files) {
     // Renamed into place: a module reading it while the daemon starts sees the old or the new file.

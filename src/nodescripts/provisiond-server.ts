@@ -148,10 +148,8 @@ export async function startProvisiondServer(opts: ProvisiondServerOptions): Prom
           const mac = req.mac ?? (await arpLookup(peer, opts.arpTable));
           if (mac === null) return refuse(`no NodeID for ${peer ?? 'this peer'} (not in the ARP table); send nodeid=<MAC>`);
           const sent = written(socket);
-          const reply = await withKeepalive(
-            opts.service.provide({ state: req.state, mac, nodename: req.nodename, ip: peer, proto: '987' }),
-            keepaliveMs,
-            () => socket.write(KEEPALIVE),
+          const reply = await withKeepalive(opts.service.provide({ state: req.state, mac, nodename: req.nodename, ip: peer, proto: '987' }), keepaliveMs, () =>
+            socket.write(KEEPALIVE),
           );
           finishWith(reply.script);
           reply.settle(await sent);
@@ -162,7 +160,14 @@ export async function startProvisiondServer(opts: ProvisiondServerOptions): Prom
   });
 
   await new Promise<void>((resolve, reject) => {
-    const failed = (err: Error) => reject(listenFailed('LISTEN_FAILED', { what: 'provisiond', host: opts.host ?? '0.0.0.0', port: opts.port, portKey: 'provisiond port', addressKey: 'listen address' }, err));
+    const failed = (err: Error) =>
+      reject(
+        listenFailed(
+          'LISTEN_FAILED',
+          { what: 'provisiond', host: opts.host ?? '0.0.0.0', port: opts.port, portKey: 'provisiond port', addressKey: 'listen address' },
+          err,
+        ),
+      );
     server.once('error', failed);
     server.listen({ port: opts.port, host: opts.host, backlog: 1024 }, () => {
       server.off('error', failed);

@@ -54,7 +54,10 @@ export async function renderNodescript(req: { state: string; node: Node; ipaddr:
         onStderrLine: (line) => log.warn({ module: m.name }, `module stderr: ${line}`),
       });
       if (r.stderrDropped > 0) {
-        log.warn({ module: m.name, dropped: r.stderrDropped }, `module ${m.name}: ${r.stderrDropped} bytes of stderr dropped (lines are cut at ${MODULE_STDERR.lineMax} bytes, ${MODULE_STDERR.runMax} bytes are logged per run)`);
+        log.warn(
+          { module: m.name, dropped: r.stderrDropped },
+          `module ${m.name}: ${r.stderrDropped} bytes of stderr dropped (lines are cut at ${MODULE_STDERR.lineMax} bytes, ${MODULE_STDERR.runMax} bytes are logged per run)`,
+        );
       }
       if (r.exitCode !== 0) {
         failures.push({ module: m.name, exitCode: r.exitCode });

@@ -12,10 +12,9 @@ export async function recordReport(db: Queryable, mac: string, exit: number): Pr
 }
 
 export async function getReport(db: Queryable, mac: string): Promise<NodeReport | null> {
-  const { rows } = await db.query<{ last_exit: number | null; last_report: Date | null }>(
-    `SELECT last_exit, last_report FROM nodes WHERE mac = $1::macaddr`,
-    [mac],
-  );
+  const { rows } = await db.query<{ last_exit: number | null; last_report: Date | null }>(`SELECT last_exit, last_report FROM nodes WHERE mac = $1::macaddr`, [
+    mac,
+  ]);
   const r = rows[0];
   return r ? { lastExit: r.last_exit, lastReport: r.last_report } : null;
 }

@@ -87,17 +87,45 @@ export class NodescriptService {
     let extra: Appendix = { text: '' };
     try {
       node = await this.contact(req, deadline);
-      await this.event({ kind: 'nodescript.request', node: node.name, mac: req.mac, message: `${node.name} asks for ${req.state} over ${req.proto}`, data: { state: req.state, proto: req.proto, ip: plainAddress(req.ip) } }, deadline);
+      await this.event(
+        {
+          kind: 'nodescript.request',
+          node: node.name,
+          mac: req.mac,
+          message: `${node.name} asks for ${req.state} over ${req.proto}`,
+          data: { state: req.state, proto: req.proto, ip: plainAddress(req.ip) },
+        },
+        deadline,
+      );
       const rendered = await this.coalesced(node, req);
       for (const f of rendered.failures) {
-        await this.event({ kind: 'module.failed', level: 'warn', node: node.name, mac: req.mac, message: `module ${f.module} exited ${f.exitCode} for ${node.name} (${req.state}); its output was used`, data: { state: req.state, module: f.module, exitCode: f.exitCode } }, deadline);
+        await this.event(
+          {
+            kind: 'module.failed',
+            level: 'warn',
+            node: node.name,
+            mac: req.mac,
+            message: `module ${f.module} exited ${f.exitCode} for ${node.name} (${req.state}); its output was used`,
+            data: { state: req.state, module: f.module, exitCode: f.exitCode },
+          },
+          deadline,
+        );
       }
       const append = this.opts.appendForState;
       if (append) extra = await retryTransient(deadline, () => append(node!, req.state));
       const { text } = extra;
       const script = framed(text === '' ? rendered.body : Buffer.concat([rendered.body, Buffer.from(text.endsWith('\n') ? text : text + '\n')]));
       const took = ms();
-      await this.event({ kind: 'nodescript.done', node: node.name, mac: req.mac, message: `${node.name} provisioned ${req.state} in ${took.toFixed(1)} ms (${rendered.modules} modules)`, data: { state: req.state, proto: req.proto, ms: took, modules: rendered.modules, bytes: script.length } }, deadline);
+      await this.event(
+        {
+          kind: 'nodescript.done',
+          node: node.name,
+          mac: req.mac,
+          message: `${node.name} provisioned ${req.state} in ${took.toFixed(1)} ms (${rendered.modules} modules)`,
+          data: { state: req.state, proto: req.proto, ms: took, modules: rendered.modules, bytes: script.length },
+        },
+        deadline,
+      );
       return { ok: true, script, node: node.name, ms: took, settle: (written) => this.settle(extra, written) };
     } catch (err) {
       if (isTransientDbError(err)) {
@@ -111,7 +139,14 @@ export class NodescriptService {
       const reason = isMusterError(err) ? err.message : 'internal error rendering the nodescript; see the master log';
       if (!isMusterError(err)) this.log.error({ err, mac: req.mac, state: req.state }, 'nodescript failed');
       const kind = code === 'MODULE_TIMEOUT' ? 'module.timeout' : 'nodescript.failed';
-      await this.event({ kind, level: 'error', node: node?.name ?? null, mac: req.mac, message: `${node?.name ?? macNodeId(req.mac)} (${req.state}): ${reason}`, data: { state: req.state, proto: req.proto, code, ms: ms() } });
+      await this.event({
+        kind,
+        level: 'error',
+        node: node?.name ?? null,
+        mac: req.mac,
+        message: `${node?.name ?? macNodeId(req.mac)} (${req.state}): ${reason}`,
+        data: { state: req.state, proto: req.proto, code, ms: ms() },
+      });
       // A failure after the appendix was taken: the node never gets it.
       this.settle(extra, false);
       return { ok: false, script: errorScript(reason), code, reason, ms: ms(), settle: () => undefined, ...(node ? { node: node.name } : {}) };

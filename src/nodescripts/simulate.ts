@@ -62,7 +62,8 @@ function scriptError(text: string): string | null {
 
 export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   if (!Number.isInteger(o.nodes) || o.nodes < 1) throw new MusterError('REQUEST_INVALID', `--nodes must be a positive whole number, got ${o.nodes}`);
-  if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new MusterError('REQUEST_INVALID', `--concurrency must be a positive whole number, got ${o.concurrency}`);
+  if (!Number.isInteger(o.concurrency) || o.concurrency < 1)
+    throw new MusterError('REQUEST_INVALID', `--concurrency must be a positive whole number, got ${o.concurrency}`);
   for (const s of o.states) if (!isValidState(s)) throw new MusterError('STATE_INVALID', `'${s}' is not a state (letters, digits, _)`);
   const latencies: number[] = [];
   const errors: string[] = [];

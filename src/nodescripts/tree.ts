@@ -99,7 +99,10 @@ async function classify(path: string, name: string, from: ModuleEntry['from'], w
   try {
     st = await stat(path); // follows symlinks: module activation is by symlink
   } catch (err) {
-    const dangling = await lstat(path).then((l) => l.isSymbolicLink(), () => false);
+    const dangling = await lstat(path).then(
+      (l) => l.isSymbolicLink(),
+      () => false,
+    );
     warnings.push(dangling ? `${path}: dangling symlink, skipped` : `${path}: ${(err as Error).message}, skipped`);
     return null;
   }
@@ -108,7 +111,10 @@ async function classify(path: string, name: string, from: ModuleEntry['from'], w
     warnings.push(`${path}: not a regular file, skipped`);
     return null;
   }
-  const executable = await access(path, constants.X_OK).then(() => true, () => false);
+  const executable = await access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
   return { name, path, from, executable };
 }
 

@@ -18,7 +18,10 @@ export const LOG_MAX = 1000;
  * refused with a reason instead of being ignored or trusted.
  */
 export function parseWireRequest(line: string): WireRequest {
-  const tokens = line.trim().split(/\s+/).filter((t) => t !== '');
+  const tokens = line
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t !== '');
   const command = tokens[0];
   if (command === undefined) return { kind: 'invalid', reason: 'empty request; send "<state> [nodeid=<MAC>]"' };
   const args = tokens.slice(1);

@@ -70,7 +70,12 @@ export async function killMarked(search: MarkedSearch, sig: NodeJS.Signals): Pro
 function pidRange(since: MarkedSearch['since']): ((pid: number) => boolean) | null {
   if (!since || performance.now() - since.at > SHORT_RUN_MS) return null;
   // /proc/loadavg ends with the most recently allocated pid: "0.10 0.05 0.01 1/123 4567".
-  const last = Number(readOrNull(() => readFileSync('/proc/loadavg'))?.toString().trim().split(/\s+/)[4]);
+  const last = Number(
+    readOrNull(() => readFileSync('/proc/loadavg'))
+      ?.toString()
+      .trim()
+      .split(/\s+/)[4],
+  );
   if (!Number.isInteger(last)) return null;
   const first = since.pid;
   return first <= last ? (pid) => pid >= first && pid <= last : (pid) => pid >= first || pid <= last;

@@ -87,8 +87,12 @@ export async function runProcess(path: string, opts: RunOptions): Promise<RunRes
 
   try {
     opts.onSpawn?.({ pid, runId });
-    child.stdin.on('error', () => undefined);  // gone before it read the line
-    if (opts.gate) void opts.gate({ pid, runId }).then((go) => child.stdin.end(go ? '\n' : ''), () => child.stdin.end());
+    child.stdin.on('error', () => undefined); // gone before it read the line
+    if (opts.gate)
+      void opts.gate({ pid, runId }).then(
+        (go) => child.stdin.end(go ? '\n' : ''),
+        () => child.stdin.end(),
+      );
     else child.stdin.end();
   } catch (err) {
     await killAll('SIGKILL');

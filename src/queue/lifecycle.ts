@@ -43,18 +43,11 @@ function finishParams(attempt: Attempt, owner: string, outcome: Outcome, log: st
 }
 
 /** Ends one attempt; null when this attempt no longer holds the job (fenced out, nothing changed). */
-export async function finishJob(
-  db: Queryable,
-  attempt: Attempt,
-  owner: string,
-  outcome: Outcome,
-  log: string | null,
-  retryMs = 0,
-): Promise<string | null> {
-  const { rows } = await db.query<{ state: string | null }>(
-    `SELECT muster_finish_job($1, $2, $3, $4, $5, $6::jsonb, $7, $8) AS state`,
-    [attempt.id, ...finishParams(attempt, owner, outcome, log, retryMs)],
-  );
+export async function finishJob(db: Queryable, attempt: Attempt, owner: string, outcome: Outcome, log: string | null, retryMs = 0): Promise<string | null> {
+  const { rows } = await db.query<{ state: string | null }>(`SELECT muster_finish_job($1, $2, $3, $4, $5, $6::jsonb, $7, $8) AS state`, [
+    attempt.id,
+    ...finishParams(attempt, owner, outcome, log, retryMs),
+  ]);
   return rows[0]?.state ?? null;
 }
 
@@ -101,7 +94,10 @@ export async function renewLeases(
   leaseSeconds: number,
 ): Promise<{ held: Set<number>; cancel: Set<number> }> {
   const { rows } = await db.query<{ claim: number; cancel_requested: boolean }>(SQL.renew, [
-    attempts.map((a) => a.id), attempts.map((a) => a.claim), owner, leaseSeconds,
+    attempts.map((a) => a.id),
+    attempts.map((a) => a.claim),
+    owner,
+    leaseSeconds,
   ]);
   return {
     held: new Set(rows.map((r) => Number(r.claim))),

@@ -114,14 +114,18 @@ export async function completeNodeTask(db: Db, jobId: number, exitStatus: number
   if (!job || (from.mac !== undefined && job.node !== from.mac)) {
     throw new MusterError('JOB_NOT_FOUND', `no task ${jobId} for ${from.mac === undefined ? 'any node' : `node ${from.mac}`}`);
   }
-  const outcome = exitStatus === 0 ? ({ kind: 'succeeded' } as const) : ({ kind: 'failed', error: `the node's task exited with status ${exitStatus}` } as const);
+  const outcome =
+    exitStatus === 0 ? ({ kind: 'succeeded' } as const) : ({ kind: 'failed', error: `the node's task exited with status ${exitStatus}` } as const);
   // Under the node's lock (what every change of its jobs takes first) the attempt cannot change
   // between the claim check and the finish.
   const state = await db.tx(async (q) => {
     await q.query(`SELECT muster_lock_node($1::macaddr)`, [job.node]);
     const { rows: now } = await q.query<{ claim: number | null; log: string }>(`SELECT claim, log FROM jobs WHERE id = $1`, [jobId]);
     if (from.claim !== undefined && Number(now[0]?.claim) !== from.claim) return null;
-    const log = from.output === undefined ? null : `${now[0]?.log ?? ''}muster: the node reported exit status ${exitStatus}; output:\n${from.output.slice(-TASK_OUTPUT_LIMIT)}`;
+    const log =
+      from.output === undefined
+        ? null
+        : `${now[0]?.log ?? ''}muster: the node reported exit status ${exitStatus}; output:\n${from.output.slice(-TASK_OUTPUT_LIMIT)}`;
     return finishJob(q, { id: jobId, claim: null }, 'node', outcome, log);
   });
   if (state === null) {

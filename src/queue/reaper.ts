@@ -38,7 +38,8 @@ export async function registerOwner(db: Queryable, me: Owner): Promise<void> {
     [me.owner, me.host, me.bootId, me.pid, me.pidStart, me.exits],
   );
   const { rows } = await db.query<{ owner: string; boot_id: string; pid: number; pid_start: number }>(
-    `SELECT owner, boot_id, pid, pid_start FROM job_owners WHERE host = $1 AND owner <> $2`, [me.host, me.owner],
+    `SELECT owner, boot_id, pid, pid_start FROM job_owners WHERE host = $1 AND owner <> $2`,
+    [me.host, me.owner],
   );
   const gone = rows.filter((o) => !alive(me, o)).map((o) => o.owner);
   if (gone.length > 0) {
@@ -99,7 +100,7 @@ async function takeBack(db: Queryable, me: Owner, r: Reapable): Promise<TakeBack
   const file = exitFile(r.exits, { id: r.id, claim: r.claim ?? 0 });
   const exit = await recordedExit(file);
   if (exit === null && running && !(await pastDeadline(db, r))) return null;
-  if (!(await killGroup(r.pgid, leaderStart))) return null;  // still dying: next round
+  if (!(await killGroup(r.pgid, leaderStart))) return null; // still dying: next round
   await rm(file, { force: true });
   if (exit?.status === 0) return { outcome: 'succeeded', why: null };
   if (exit?.stopped) return expired(`daemon ${r.locked_by} died while running it; its script was stopped (status ${exit.status})`);
@@ -120,10 +121,14 @@ export async function reapJobs(db: Queryable, me: Owner, retryMs: (attempt: numb
   for (const r of rows) {
     const how = await takeBack(db, me, r);
     if (how === null) continue;
-    const { rows: done } = await db.query<{ state: string | null }>(
-      `SELECT muster_finish_job($1, $2, $3, $4, $5, NULL, NULL, $6) AS state`,
-      [r.id, r.locked_by, r.claim, how.outcome, how.why, Math.round(retryMs(r.attempts))],
-    );
+    const { rows: done } = await db.query<{ state: string | null }>(`SELECT muster_finish_job($1, $2, $3, $4, $5, NULL, NULL, $6) AS state`, [
+      r.id,
+      r.locked_by,
+      r.claim,
+      how.outcome,
+      how.why,
+      Math.round(retryMs(r.attempts)),
+    ]);
     if (done[0]?.state) reaped += 1;
   }
   return reaped;

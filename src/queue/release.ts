@@ -29,7 +29,10 @@ export async function releaseJob(db: Db, id: number, hostId?: string): Promise<J
     throw new MusterError('JOB_NOT_RELEASABLE', `job ${id} is held by daemon ${j.locked_by}, which renews its lease (it is alive): cancel the job instead`);
   }
   if (j.host !== null && j.host === hostIdentity(hostId).host) {
-    throw new MusterError('JOB_NOT_RELEASABLE', `job ${id} is held by daemon ${j.locked_by} on this host: a daemon here takes it back by itself once nothing of it runs`);
+    throw new MusterError(
+      'JOB_NOT_RELEASABLE',
+      `job ${id} is held by daemon ${j.locked_by} on this host: a daemon here takes it back by itself once nothing of it runs`,
+    );
   }
   const why = `released by the operator: daemon ${j.locked_by}${j.host === null ? '' : ` on host ${j.host}`} taken for gone`;
   const { rows: done } = await db.query<{ state: string | null }>(`SELECT muster_finish_job($1, $2, $3, 'expired', $4, NULL, NULL, 0) AS state`, [

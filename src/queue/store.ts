@@ -35,8 +35,13 @@ function check(spec: NewJob): Checked {
     throw new MusterError('REQUEST_INVALID', 'an idempotency key is 1 to 200 characters');
   }
   return {
-    node, jig: jig.name, args: parseJigArgs(jig, spec.args ?? {}), maxAttempts, timeoutSeconds,
-    runAfter: spec.runAfter ?? null, key: spec.idempotencyKey ?? null,
+    node,
+    jig: jig.name,
+    args: parseJigArgs(jig, spec.args ?? {}),
+    maxAttempts,
+    timeoutSeconds,
+    runAfter: spec.runAfter ?? null,
+    key: spec.idempotencyKey ?? null,
   };
 }
 
@@ -150,8 +155,6 @@ export async function retryJob(db: Db, id: number): Promise<JobRef> {
   if (job.state === 'queued' || job.state === 'running') {
     throw new MusterError('JOB_ACTIVE', `job ${id} is ${job.state}; only a finished job can be retried (cancel it first)`);
   }
-  const [ref] = await addJobs(db, [
-    { node: job.node, jig: job.jig, args: job.args, maxAttempts: job.maxAttempts, timeoutSeconds: job.timeoutSeconds },
-  ]);
+  const [ref] = await addJobs(db, [{ node: job.node, jig: job.jig, args: job.args, maxAttempts: job.maxAttempts, timeoutSeconds: job.timeoutSeconds }]);
   return ref!;
 }

@@ -97,8 +97,19 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
   const retryBaseMs = opts.retryBaseMs ?? 5000;
   const logLimit = opts.logLimit ?? 64 * 1024;
   const stats: QueueStats = {
-    owner, running: 0, claimed: 0, succeeded: 0, failed: 0, retried: 0, cancelled: 0, released: 0,
-    handedToNode: 0, rechecks: 0, reaped: 0, leaseLost: 0, dbErrors: 0,
+    owner,
+    running: 0,
+    claimed: 0,
+    succeeded: 0,
+    failed: 0,
+    retried: 0,
+    cancelled: 0,
+    released: 0,
+    handedToNode: 0,
+    rechecks: 0,
+    reaped: 0,
+    leaseLost: 0,
+    dbErrors: 0,
   };
   const exits = join(opts.statedir, 'exits', owner.replace(/[^A-Za-z0-9._-]/g, '_'));
   await mkdir(join(opts.statedir, 'exits')).catch((err: NodeJS.ErrnoException) => {
@@ -114,10 +125,12 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
 
   await setSlots(db, opts.concurrency);
   await registerOwner(db, me);
-  const unlisten = await db.listen(JOBS_CHANNEL, () => wake.nudge()).catch((err: unknown) => {
-    log.warn({ err }, 'no job notifications; polling only');
-    return async () => undefined;
-  });
+  const unlisten = await db
+    .listen(JOBS_CHANNEL, () => wake.nudge())
+    .catch((err: unknown) => {
+      log.warn({ err }, 'no job notifications; polling only');
+      return async () => undefined;
+    });
 
   const dbError = (what: string, err: unknown) => {
     stats.dbErrors += 1;
@@ -231,7 +244,12 @@ export async function startQueue(opts: QueueOptions): Promise<QueueHandle> {
     if (runs.length === 0) return;
     const sentAt = Date.now();
     try {
-      const { held, cancel } = await renewLeases(db, owner, runs.map((r) => r.job), leaseSeconds);
+      const { held, cancel } = await renewLeases(
+        db,
+        owner,
+        runs.map((r) => r.job),
+        leaseSeconds,
+      );
       for (const r of runs) {
         if (!held.has(r.job.claim)) r.ac.abort(new JobAbort('lease'));
         else if (cancel.has(r.job.claim)) r.ac.abort(new JobAbort('cancel'));

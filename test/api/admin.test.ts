@@ -47,15 +47,26 @@ await describeEachBackend('admin API', (kind) => {
     assert.equal(r.statusCode, 400);
     const p = r.json() as { code: string; errors: Array<{ path: string }> };
     assert.equal(p.code, 'REQUEST_INVALID');
-    assert.deepEqual(p.errors.map((e) => e.path), ['body.nodes.0.mac']);
+    assert.deepEqual(
+      p.errors.map((e) => e.path),
+      ['body.nodes.0.mac'],
+    );
     const junk = await app.inject({ method: 'POST', url: '/api/v1/nodes', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"nodes":' });
     assert.equal(junk.statusCode, 400);
   });
 
   it('adds, selects and sets nodes, and maps domain errors to their HTTP status', async () => {
-    const add = await app.inject({ method: 'POST', url: '/api/v1/nodes', headers: auth, payload: { nodes: [{ mac: 'aa-bb-cc-dd-ee-01' }, { mac: 'aabb.ccdd.ee02', name: 'b' }] } });
+    const add = await app.inject({
+      method: 'POST',
+      url: '/api/v1/nodes',
+      headers: auth,
+      payload: { nodes: [{ mac: 'aa-bb-cc-dd-ee-01' }, { mac: 'aabb.ccdd.ee02', name: 'b' }] },
+    });
     assert.equal(add.statusCode, 201, add.body);
-    assert.deepEqual((add.json().nodes as Array<{ name: string }>).map((n) => n.name), ['n0000', 'b']);
+    assert.deepEqual(
+      (add.json().nodes as Array<{ name: string }>).map((n) => n.name),
+      ['n0000', 'b'],
+    );
     const dup = await app.inject({ method: 'POST', url: '/api/v1/nodes', headers: auth, payload: { nodes: [{ mac: 'AA:BB:CC:DD:EE:01' }] } });
     assert.equal(dup.statusCode, 409);
     assert.equal(dup.json().code, 'NODE_EXISTS');
@@ -64,7 +75,12 @@ await describeEachBackend('admin API', (kind) => {
     const bad = await app.inject({ url: '/api/v1/nodes?n=n[', headers: auth });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().code, 'PATTERN_INVALID');
-    const set = await app.inject({ method: 'POST', url: '/api/v1/nodes/set', headers: auth, payload: { select: { patterns: ['b'] }, key: 'vnfs', value: 'rocky9' } });
+    const set = await app.inject({
+      method: 'POST',
+      url: '/api/v1/nodes/set',
+      headers: auth,
+      payload: { select: { patterns: ['b'] }, key: 'vnfs', value: 'rocky9' },
+    });
     assert.equal(set.json().nodes[0].vnfs, 'rocky9');
     const unknown = await app.inject({ method: 'POST', url: '/api/v1/nodes/replace', headers: auth, payload: { old: 'nosuch', new: 'b' } });
     assert.equal(unknown.statusCode, 404);

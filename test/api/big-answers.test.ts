@@ -27,7 +27,10 @@ it(`small requests are answered while ${NODES} nodes are listed`, async () => {
   assert.equal(body.nodes.length, NODES);
   assert.deepEqual(body.missing, []);
   // Natural order survives the chunked sort: n0000, n0001, … n9999, n10000, …
-  assert.deepEqual(body.nodes.slice(9998, 10002).map((n) => n.name), ['n9998', 'n9999', 'n10000', 'n10001']);
+  assert.deepEqual(
+    body.nodes.slice(9998, 10002).map((n) => n.name),
+    ['n9998', 'n9999', 'n10000', 'n10001'],
+  );
   // Before the fix the small requests waited for the whole list: at most one got in.
   assert.ok(during >= 3, `${during} small requests answered during the list`);
 });

@@ -13,7 +13,8 @@ import { AddBody } from '../../src/api/schemas/nodes.js';
 import { useZod } from '../../src/api/zod.js';
 
 const N = 60_000;
-const mac = (i: number) => `02:4c:00:${((i >>> 16) & 0xff).toString(16).padStart(2, '0')}:${((i >>> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
+const mac = (i: number) =>
+  `02:4c:00:${((i >>> 16) & 0xff).toString(16).padStart(2, '0')}:${((i >>> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
 const nodes = (n: number) => Array.from({ length: n }, (_, i) => ({ mac: mac(i) }));
 
 describe('big request bodies are checked in event-loop turns', () => {
@@ -65,7 +66,10 @@ describe('big request bodies are checked in event-loop turns', () => {
     const res = await post(body);
     assert.equal(res.statusCode, 400);
     assert.deepEqual(res.json().errors, expected(body));
-    assert.deepEqual(res.json().errors.map((e: { path: string }) => e.path), ['body.nodes.45000.mac']);
+    assert.deepEqual(
+      res.json().errors.map((e: { path: string }) => e.path),
+      ['body.nodes.45000.mac'],
+    );
   });
 
   it('a NUL deep in a big body is refused with its path', async () => {

@@ -15,7 +15,10 @@ import { silentLogger } from '../../src/log.js';
 import { describeEachBackend, freshDb, type TestDb } from '../helpers/db.js';
 import { until } from '../helpers/until.js';
 
-interface Page { events: { id: number; kind: string; message: string }[]; cursor: string }
+interface Page {
+  events: { id: number; kind: string; message: string }[];
+  cursor: string;
+}
 
 async function serve(t: TestDb): Promise<{ app: FastifyInstance; base: string }> {
   // The events routes with the API's zod and problem handling, without its token.
@@ -39,37 +42,38 @@ await describeEachBackend('events cursor with concurrent writers', (kind) => {
   const list = async (query: string): Promise<Page> => (await fetch(`${base}/events?${query}`)).json() as Promise<Page>;
 
   // PGlite has one session: no transaction is open while another commits, so this is Postgres's case.
-  if (kind === 'postgres') it('does not pass an event of a transaction that is still open; returns it once it commits', async () => {
-    const [a, b] = [new pg.Client({ connectionString: t.url }), new pg.Client({ connectionString: t.url })];
-    await a.connect();
-    await b.connect();
-    try {
-      let cursor = (await list('after=now')).cursor;
-      const seen: string[] = [];
-      const read = async (): Promise<string[]> => {
-        const page = await list(`after=${cursor}&kind=test.*`);
-        cursor = page.cursor;
-        seen.push(...page.events.map((e) => e.message));
-        return seen;
-      };
-      // B holds an older transaction id than A, but inserts its event after A's: a higher id.
-      await b.query('BEGIN');
-      await b.query('SELECT pg_current_xact_id()');
-      await a.query('BEGIN');
-      await a.query(`INSERT INTO events (kind, message) VALUES ('test.open', 'a')`);
-      await b.query(`INSERT INTO events (kind, message) VALUES ('test.open', 'b')`);
-      await b.query('COMMIT');
-      await until("B's event", read, (s) => s.includes('b'));
-      assert.deepEqual(seen, ['b'], "A's event is not visible yet");
-      await a.query('COMMIT');
-      await until("A's event", read, (s) => s.includes('a'));
-      assert.deepEqual(seen, ['b', 'a'], 'each once');
-    } finally {
-      await a.query('ROLLBACK').catch(() => undefined);
-      await a.end();
-      await b.end();
-    }
-  });
+  if (kind === 'postgres')
+    it('does not pass an event of a transaction that is still open; returns it once it commits', async () => {
+      const [a, b] = [new pg.Client({ connectionString: t.url }), new pg.Client({ connectionString: t.url })];
+      await a.connect();
+      await b.connect();
+      try {
+        let cursor = (await list('after=now')).cursor;
+        const seen: string[] = [];
+        const read = async (): Promise<string[]> => {
+          const page = await list(`after=${cursor}&kind=test.*`);
+          cursor = page.cursor;
+          seen.push(...page.events.map((e) => e.message));
+          return seen;
+        };
+        // B holds an older transaction id than A, but inserts its event after A's: a higher id.
+        await b.query('BEGIN');
+        await b.query('SELECT pg_current_xact_id()');
+        await a.query('BEGIN');
+        await a.query(`INSERT INTO events (kind, message) VALUES ('test.open', 'a')`);
+        await b.query(`INSERT INTO events (kind, message) VALUES ('test.open', 'b')`);
+        await b.query('COMMIT');
+        await until("B's event", read, (s) => s.includes('b'));
+        assert.deepEqual(seen, ['b'], "A's event is not visible yet");
+        await a.query('COMMIT');
+        await until("A's event", read, (s) => s.includes('a'));
+        assert.deepEqual(seen, ['b', 'a'], 'each once');
+      } finally {
+        await a.query('ROLLBACK').catch(() => undefined);
+        await a.end();
+        await b.end();
+      }
+    });
 
   it('a cursor reader and the NDJSON stream see every event of interleaved writers exactly once', async () => {
     const WRITERS = 4;
@@ -77,25 +81,32 @@ await describeEachBackend('events cursor with concurrent writers', (kind) => {
     const start = (await list('after=now')).cursor;
     const streamed: string[] = [];
     const ctl = new AbortController();
-    const stream = fetch(`${base}/events/stream?after=${start}&kind=test.stress`, { signal: ctl.signal }).then(async (r) => {
-      const dec = new TextDecoder();
-      let buf = '';
-      for await (const chunk of r.body!) {
-        buf += dec.decode(chunk as Uint8Array, { stream: true });
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (line.trim()) streamed.push((JSON.parse(line) as { message: string }).message);
+    const stream = fetch(`${base}/events/stream?after=${start}&kind=test.stress`, { signal: ctl.signal })
+      .then(async (r) => {
+        const dec = new TextDecoder();
+        let buf = '';
+        for await (const chunk of r.body!) {
+          buf += dec.decode(chunk as Uint8Array, { stream: true });
+          for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            if (line.trim()) streamed.push((JSON.parse(line) as { message: string }).message);
+          }
         }
-      }
-    }).catch((err: unknown) => {
-      if ((err as Error).name !== 'AbortError') throw err;
-    });
-    const writers = t.url === undefined ? Array.from({ length: WRITERS }, () => null) : await Promise.all(Array.from({ length: WRITERS }, async () => {
-      const c = new pg.Client({ connectionString: t.url });
-      await c.connect();
-      return c;
-    }));
+      })
+      .catch((err: unknown) => {
+        if ((err as Error).name !== 'AbortError') throw err;
+      });
+    const writers =
+      t.url === undefined
+        ? Array.from({ length: WRITERS }, () => null)
+        : await Promise.all(
+            Array.from({ length: WRITERS }, async () => {
+              const c = new pg.Client({ connectionString: t.url });
+              await c.connect();
+              return c;
+            }),
+          );
     const pause = () => new Promise((r) => setTimeout(r, Math.random() * 15));
     // Each transaction inserts two events with a pause between, so commits land out of id order.
     const write = async (w: number): Promise<void> => {
@@ -129,8 +140,18 @@ await describeEachBackend('events cursor with concurrent writers', (kind) => {
     const timeout = setTimeout(() => ctl.abort(), 120_000);
     try {
       await Promise.all(Array.from({ length: WRITERS }, (_, w) => write(w)));
-      await until('the cursor reader to catch up', async () => polled.length, (n) => n >= WRITERS * TXNS * 2, 60_000);
-      await until('the stream to catch up', async () => streamed.length, (n) => n >= WRITERS * TXNS * 2, 60_000);
+      await until(
+        'the cursor reader to catch up',
+        async () => polled.length,
+        (n) => n >= WRITERS * TXNS * 2,
+        60_000,
+      );
+      await until(
+        'the stream to catch up',
+        async () => streamed.length,
+        (n) => n >= WRITERS * TXNS * 2,
+        60_000,
+      );
       polling = false;
       await poll;
       // One more read: nothing is delivered twice after the last event either.

@@ -9,10 +9,26 @@ await describeEachBackend('admin API refuses NUL in strings', (kind) => {
   const headers = f.headers;
 
   const cases: Array<[string, { method?: 'GET' | 'POST'; url: string; payload?: unknown }, string]> = [
-    ['job args value', { method: 'POST', url: '/api/v1/jobs', payload: { select: { patterns: ['n0000'] }, steps: [{ jig: 'wait', args: { equals: 'a\u0000b' } }] } }, 'body.steps.0.args.equals'],
-    ['job args key', { method: 'POST', url: '/api/v1/jobs', payload: { select: { patterns: ['n0000'] }, steps: [{ jig: 'noop', args: { 'k\u0000': 'v' } }] } }, 'body.steps.0.args'],
-    ['idempotency key', { method: 'POST', url: '/api/v1/jobs', payload: { select: { patterns: ['n0000'] }, steps: [{ jig: 'noop' }], idempotencyKey: 'k\u0000' } }, 'body.idempotencyKey'],
-    ['job pattern', { method: 'POST', url: '/api/v1/jobs', payload: { select: { patterns: ['n00\u000000'] }, steps: [{ jig: 'noop' }] } }, 'body.select.patterns.0'],
+    [
+      'job args value',
+      { method: 'POST', url: '/api/v1/jobs', payload: { select: { patterns: ['n0000'] }, steps: [{ jig: 'wait', args: { equals: 'a\u0000b' } }] } },
+      'body.steps.0.args.equals',
+    ],
+    [
+      'job args key',
+      { method: 'POST', url: '/api/v1/jobs', payload: { select: { patterns: ['n0000'] }, steps: [{ jig: 'noop', args: { 'k\u0000': 'v' } }] } },
+      'body.steps.0.args',
+    ],
+    [
+      'idempotency key',
+      { method: 'POST', url: '/api/v1/jobs', payload: { select: { patterns: ['n0000'] }, steps: [{ jig: 'noop' }], idempotencyKey: 'k\u0000' } },
+      'body.idempotencyKey',
+    ],
+    [
+      'job pattern',
+      { method: 'POST', url: '/api/v1/jobs', payload: { select: { patterns: ['n00\u000000'] }, steps: [{ jig: 'noop' }] } },
+      'body.select.patterns.0',
+    ],
     ['job group', { method: 'POST', url: '/api/v1/jobs', payload: { select: { groups: ['g\u0000'] }, steps: [{ jig: 'noop' }] } }, 'body.select.groups.0'],
     ['job list node', { url: '/api/v1/jobs?node=aa%00' }, 'querystring.node'],
     ['node query pattern', { url: '/api/v1/nodes?n=n%000' }, 'querystring.n'],
@@ -32,7 +48,10 @@ await describeEachBackend('admin API refuses NUL in strings', (kind) => {
       const p = r.json() as { code: string; detail: string; errors?: Array<{ path: string }> };
       assert.equal(p.code, 'REQUEST_INVALID', r.body);
       assert.match(p.detail, /NUL/);
-      assert.ok(p.errors?.some((e) => e.path.startsWith(path)), r.body);
+      assert.ok(
+        p.errors?.some((e) => e.path.startsWith(path)),
+        r.body,
+      );
     });
   }
 
@@ -40,6 +59,12 @@ await describeEachBackend('admin API refuses NUL in strings', (kind) => {
     const r = await f.app.inject({ url: '/api/v1/jobs', headers });
     assert.deepEqual(r.json().jobs, []);
     const n = await f.app.inject({ url: '/api/v1/nodes', headers });
-    assert.deepEqual((n.json().nodes as Array<{ name: string; vnfs: string }>).map((x) => [x.name, x.vnfs]), [['n0000', ''], ['n0001', '']]);
+    assert.deepEqual(
+      (n.json().nodes as Array<{ name: string; vnfs: string }>).map((x) => [x.name, x.vnfs]),
+      [
+        ['n0000', ''],
+        ['n0001', ''],
+      ],
+    );
   });
 });

@@ -14,7 +14,10 @@ await describeEachBackend('POST /nodes/select: a selection in the body', (kind) 
     const r = await post({ patterns: [...names(3000), 'nosuch'] });
     assert.equal(r.statusCode, 200, r.body.slice(0, 300));
     const sel = r.json() as { nodes: Array<{ name: string }>; missing: string[] };
-    assert.deepEqual(sel.nodes.map((n) => n.name), names(3000));
+    assert.deepEqual(
+      sel.nodes.map((n) => n.name),
+      names(3000),
+    );
     assert.deepEqual(sel.missing, ['nosuch']);
     const viaGet = await f.app.inject({ url: `/api/v1/nodes?n=n00[00-09]&n=nosuch`, headers: f.headers });
     const viaPost = await post({ patterns: ['n00[00-09]', 'nosuch'] });
@@ -25,11 +28,17 @@ await describeEachBackend('POST /nodes/select: a selection in the body', (kind) 
     const all = (await f.app.inject({ url: '/api/v1/nodes', headers: f.headers })).json() as { nodes: Array<{ mac: string; name: string }> };
     const macs = all.nodes.slice(0, 600).map((n) => n.mac.toUpperCase().replace(/:/g, '-'));
     const byMac = (await post({ patterns: macs, nodeid: true })).json() as { nodes: Array<{ name: string }> };
-    assert.deepEqual(byMac.nodes.map((n) => n.name), all.nodes.slice(0, 600).map((n) => n.name));
+    assert.deepEqual(
+      byMac.nodes.map((n) => n.name),
+      all.nodes.slice(0, 600).map((n) => n.name),
+    );
     const set = await post({ select: { patterns: ['n00[00-09]'] }, key: 'group', value: 'rack1' }, '/api/v1/nodes/set');
     assert.equal(set.statusCode, 200, set.body.slice(0, 300));
     const group = (await post({ groups: ['rack1', 'nogroup'] })).json() as { nodes: Array<{ name: string }>; missing: string[] };
-    assert.deepEqual(group.nodes.map((n) => n.name), names(10));
+    assert.deepEqual(
+      group.nodes.map((n) => n.name),
+      names(10),
+    );
     assert.deepEqual(group.missing, ['nogroup']);
     assert.equal((await post({})).json().nodes.length, 3000);
   });
@@ -37,7 +46,13 @@ await describeEachBackend('POST /nodes/select: a selection in the body', (kind) 
   it('POST /export/ethers exports the selection in the body', async () => {
     const r = await post({ patterns: names(1500) }, '/api/v1/export/ethers');
     assert.equal(r.statusCode, 200, r.body.slice(0, 300));
-    assert.equal(r.body.trimEnd().split('\n').filter((l) => /\bn\d{4}\b/.test(l)).length, 1500);
+    assert.equal(
+      r.body
+        .trimEnd()
+        .split('\n')
+        .filter((l) => /\bn\d{4}\b/.test(l)).length,
+      1500,
+    );
   });
 
   const bad: Array<[string, unknown, RegExp, string?]> = [
@@ -46,10 +61,19 @@ await describeEachBackend('POST /nodes/select: a selection in the body', (kind) 
     ['a query-string key in the body', { n: ['n0001'] }, /^body: Unrecognized key: "n"$/],
     ['nodeid that is not a boolean', { patterns: ['n0001'], nodeid: 'yes' }, /^body\.nodeid: Invalid input: expected boolean, received string$/],
     ['a body that is not an object', ['n0001'], /^body: Invalid input: expected object, received array$/],
-    ['more than 100,000 patterns', { patterns: Array.from({ length: 100_001 }, () => 'n0001') }, /^body\.patterns: more than 100,000 patterns in one request: split the list \(xargs -n 100000\)$/],
+    [
+      'more than 100,000 patterns',
+      { patterns: Array.from({ length: 100_001 }, () => 'n0001') },
+      /^body\.patterns: more than 100,000 patterns in one request: split the list \(xargs -n 100000\)$/,
+    ],
     ['patterns and groups together', { patterns: ['n0001'], groups: ['cluster'] }, /^select nodes either by pattern or by group, not both$/],
     ['a NodeID that is not a MAC', { patterns: ['n0001'], nodeid: true }, /is not a MAC address/, 'MAC_INVALID'],
-    ['a range over the selection cap', { patterns: ['x[1-300000]'] }, /^pattern "x\[1-300000\]" names 300,000 nodes, more than the limit of 200,000/, 'PATTERN_TOO_LARGE'],
+    [
+      'a range over the selection cap',
+      { patterns: ['x[1-300000]'] },
+      /^pattern "x\[1-300000\]" names 300,000 nodes, more than the limit of 200,000/,
+      'PATTERN_TOO_LARGE',
+    ],
     ['a reversed range', { patterns: ['n[5-1]'] }, /.+/, 'PATTERN_INVALID'],
   ];
   for (const [what, payload, detail, code = 'REQUEST_INVALID'] of bad) {

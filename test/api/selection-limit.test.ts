@@ -29,7 +29,12 @@ await describeEachBackend('admin API caps the names of one request', (kind) => {
   });
 
   it('POST /jobs and /nodes/delete too, and nothing is queued or deleted', async () => {
-    const job = await f.app.inject({ method: 'POST', url: '/api/v1/jobs', headers, payload: { select: { patterns: [...two, 'n0000'] }, steps: [{ jig: 'noop' }] } });
+    const job = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/jobs',
+      headers,
+      payload: { select: { patterns: [...two, 'n0000'] }, steps: [{ jig: 'noop' }] },
+    });
     assert.equal(job.statusCode, 400, job.body.slice(0, 300));
     assert.match(job.json().detail, /^3 patterns name 240,001 nodes together/);
     const del = await f.app.inject({ method: 'POST', url: '/api/v1/nodes/delete', headers, payload: { patterns: two } });

@@ -50,9 +50,15 @@ describe('slow request bodies and headers are cut off (real sockets)', () => {
     const { config } = await loadConfig({ env: {}, overrides: { statedir: t.statedir } });
     const deps = { db: t.db, config, log: silentLogger(), version: 'test', startedAt: new Date() };
     admin = await buildAdminApi(deps, 't'.repeat(43), [], LIMITS);
-    node = await buildNodeApi(deps, [async (app) => {
-      app.post('/report', async (req) => ({ got: String(req.body).length }));
-    }], LIMITS);
+    node = await buildNodeApi(
+      deps,
+      [
+        async (app) => {
+          app.post('/report', async (req) => ({ got: String(req.body).length }));
+        },
+      ],
+      LIMITS,
+    );
     await admin.listen({ host: '127.0.0.1', port: 0 });
     await node.listen({ host: '127.0.0.1', port: 0 });
   });

@@ -19,7 +19,9 @@ describe('network boot served by the daemon (TFTP, iPXE over HTTP, files)', () =
   });
   after(async () => d?.stop());
 
-  it('serves the iPXE binaries over TFTP from the populated root', { skip: requireOrSkip(!existsSync(IPXE_EFI) && 'Debian package ipxe missing') }, async () => {
+  it('serves the iPXE binaries over TFTP from the populated root', {
+    skip: requireOrSkip(!existsSync(IPXE_EFI) && 'Debian package ipxe missing'),
+  }, async () => {
     const r = await execa('curl', ['-s', '--tftp-blksize', '1468', `tftp://127.0.0.1:${d.info.ports.tftp}/ipxe.efi`], { encoding: 'buffer', reject: false });
     assert.equal(r.exitCode, 0);
     assert.equal(sha(Buffer.from(r.stdout)), sha(await readFile(IPXE_EFI)));

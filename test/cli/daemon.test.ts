@@ -16,7 +16,9 @@ async function daemonFails(args: string[], env: Record<string, string> = {}): Pr
     reject: false,
     timeout: 60_000,
   });
-  const lines = String(r.stderr).split('\n').filter((l) => l.startsWith('muster:'));
+  const lines = String(r.stderr)
+    .split('\n')
+    .filter((l) => l.startsWith('muster:'));
   assert.equal(lines.length, 1, String(r.stderr));
   return { exitCode: r.exitCode ?? -1, line: lines[0]! };
 }
@@ -28,7 +30,10 @@ async function concurrentBulkAdds(databaseUrl?: string): Promise<void> {
     const files = await Promise.all(
       [0, 1].map(async (p) => {
         const f = join(d.statedir, `batch${p}.txt`);
-        const lines = Array.from({ length: 500 }, (_, i) => `02:00:00:0${p}:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`);
+        const lines = Array.from(
+          { length: 500 },
+          (_, i) => `02:00:00:0${p}:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`,
+        );
         await writeFile(f, lines.join('\n'));
         return f;
       }),
@@ -40,7 +45,10 @@ async function concurrentBulkAdds(databaseUrl?: string): Promise<void> {
     const names = JSON.parse((await cli(d, ['node', 'list', '--json'])).stdout) as string[];
     assert.equal(names.length, 1010);
     assert.equal(new Set(names).size, 1010);
-    assert.deepEqual([...names].sort(), Array.from({ length: 1010 }, (_, i) => `n${String(i).padStart(4, '0')}`));
+    assert.deepEqual(
+      [...names].sort(),
+      Array.from({ length: 1010 }, (_, i) => `n${String(i).padStart(4, '0')}`),
+    );
   } finally {
     await d.stop();
   }
@@ -88,8 +96,16 @@ describe('muster daemon start-up and concurrency', () => {
     const out = await d.proc;
     const port = new URL(d.info.api).port;
     assert.ok(ok);
-    assert.match(String(out.stdout), new RegExp(`^muster daemon: admin API http://127\\.0\\.0\\.1:${port}/api/v1 \\(bound to 0\\.0\\.0\\.0:${port}\\), node HTTP http://127\\.0\\.0\\.1:\\d+ \\(bound to 0\\.0\\.0\\.0:\\d+\\),`, 'm'));
-    const warnings = String(out.stderr).split('\n').filter((l) => /admin API listens on/.test(l));
+    assert.match(
+      String(out.stdout),
+      new RegExp(
+        `^muster daemon: admin API http://127\\.0\\.0\\.1:${port}/api/v1 \\(bound to 0\\.0\\.0\\.0:${port}\\), node HTTP http://127\\.0\\.0\\.1:\\d+ \\(bound to 0\\.0\\.0\\.0:\\d+\\),`,
+        'm',
+      ),
+    );
+    const warnings = String(out.stderr)
+      .split('\n')
+      .filter((l) => /admin API listens on/.test(l));
     assert.equal(warnings.length, 1, String(out.stderr));
     assert.match(warnings[0]!, new RegExp(`admin API listens on 0\\.0\\.0\\.0:${port}, not only on loopback: its bearer token travels in plain HTTP`));
   });
@@ -105,7 +121,10 @@ describe('muster daemon start-up and concurrency', () => {
       await c.connect();
       const { rows } = await c.query<{ host: string }>('SELECT host FROM job_owners');
       await c.end();
-      assert.deepEqual(rows.map((r) => r.host), ['rack7-head']);
+      assert.deepEqual(
+        rows.map((r) => r.host),
+        ['rack7-head'],
+      );
     } finally {
       await d.stop();
       await pg.drop();

@@ -57,11 +57,17 @@ describe('finding the daemon: statedir first, fallbacks said', () => {
 
   it('refuses a chosen statedir without a daemon, in one line, instead of driving another daemon', async () => {
     const empty = join(scratch, 'no-daemon-here');
-    for (const args of [['node', 'list', '--statedir', empty], ['simulate', '--nodes', '3', '--statedir', empty]]) {
+    for (const args of [
+      ['node', 'list', '--statedir', empty],
+      ['simulate', '--nodes', '3', '--statedir', empty],
+    ]) {
       const r = await cli(null, args, lastIs(b));
       assert.equal(r.exitCode, 1, r.stdout);
       assert.equal(r.stdout, '');
-      assert.equal(r.stderr, `muster: no muster daemon runs for statedir ${empty} (no live ${join(empty, 'daemon.json')}); start one with: muster daemon --statedir ${empty} (DAEMON_UNREACHABLE)\n`);
+      assert.equal(
+        r.stderr,
+        `muster: no muster daemon runs for statedir ${empty} (no live ${join(empty, 'daemon.json')}); start one with: muster daemon --statedir ${empty} (DAEMON_UNREACHABLE)\n`,
+      );
     }
   });
 

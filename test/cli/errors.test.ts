@@ -46,8 +46,16 @@ describe('CLI errors, exit statuses and output ends', () => {
     ['a noun typo', ['nod', 'list'], /^muster: unknown command 'nod'; did you mean node\? \(see 'muster --help'\) \(REQUEST_INVALID\)$/],
     ['a missing argument', ['node', 'set'], /^muster: node set: missing required argument 'key' \(see 'muster node set --help'\) \(REQUEST_INVALID\)$/],
     ['an unknown option', ['node', 'list', '--bogus'], /^muster: node list: unknown option '--bogus' \(see 'muster node list --help'\) \(REQUEST_INVALID\)$/],
-    ['a missing verb', ['node'], /^muster: node: missing command, one of: add, delete, list, replace, set, show, status, summary \(see 'muster node --help'\) \(REQUEST_INVALID\)$/],
-    ['a bad option value', ['simulate', '--nodes', 'x'], /^muster: simulate: option '--nodes <n>' argument 'x' is invalid\. --nodes must be a positive whole number, got 'x' .*\(REQUEST_INVALID\)$/],
+    [
+      'a missing verb',
+      ['node'],
+      /^muster: node: missing command, one of: add, delete, list, replace, set, show, status, summary \(see 'muster node --help'\) \(REQUEST_INVALID\)$/,
+    ],
+    [
+      'a bad option value',
+      ['simulate', '--nodes', 'x'],
+      /^muster: simulate: option '--nodes <n>' argument 'x' is invalid\. --nodes must be a positive whole number, got 'x' .*\(REQUEST_INVALID\)$/,
+    ],
     ['too many arguments', ['info', 'about', 'extra'], /^muster: info about: too many arguments for 'about'\. .*\(REQUEST_INVALID\)$/],
   ];
   for (const [what, args, line] of usage) {
@@ -87,13 +95,23 @@ describe('CLI errors, exit statuses and output ends', () => {
   });
 
   it('exits 3 with one line for a selection that matches no node, in every verb, with --json too', async () => {
-    for (const args of [['node', 'list', 'nosuch'], ['node', 'show', 'nosuch'], ['node', 'status', 'zz[1-3]'], ['node', 'summary', 'nosuch'], ['group', 'nodelist', 'nosuch']]) {
+    for (const args of [
+      ['node', 'list', 'nosuch'],
+      ['node', 'show', 'nosuch'],
+      ['node', 'status', 'zz[1-3]'],
+      ['node', 'summary', 'nosuch'],
+      ['group', 'nodelist', 'nosuch'],
+    ]) {
       const r = await cli(d, args);
       assert.equal(r.exitCode, 3, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stdout, '');
       assert.equal(oneLine(r.stderr), 'muster: No nodes found (NODE_NOT_FOUND)');
     }
-    for (const args of [['node', 'show', 'nosuch'], ['node', 'list', 'nosuch'], ['node', 'status', 'nosuch']]) {
+    for (const args of [
+      ['node', 'show', 'nosuch'],
+      ['node', 'list', 'nosuch'],
+      ['node', 'status', 'nosuch'],
+    ]) {
       const r = await cli(d, ['--json', ...args]);
       assert.equal(r.exitCode, 3, `--json ${args.join(' ')}: ${r.stdout}`);
       assert.equal(r.stdout, '');
@@ -117,7 +135,10 @@ describe('CLI errors, exit statuses and output ends', () => {
     const tokenFile = join(d.statedir, 'admin.token');
     const flag = await cli(d, ['node', 'list', 'n0000', '--token', 'nope']);
     assert.equal(flag.exitCode, 2);
-    assert.equal(oneLine(flag.stderr), `muster: wrong admin token (token from --token); the daemon's token is in ${tokenFile}, which the CLI reads unless --token or MUSTER_TOKEN is given (AUTH_REQUIRED)`);
+    assert.equal(
+      oneLine(flag.stderr),
+      `muster: wrong admin token (token from --token); the daemon's token is in ${tokenFile}, which the CLI reads unless --token or MUSTER_TOKEN is given (AUTH_REQUIRED)`,
+    );
     const env = await cli(d, ['node', 'list', 'n0000'], { env: { MUSTER_TOKEN: 'nope' } });
     assert.match(oneLine(env.stderr), /^muster: wrong admin token \(token from MUSTER_TOKEN\); the daemon's token is in /);
     // --api to the right daemon with a statedir that has no token (nor daemon.json): no token sent.
@@ -141,11 +162,25 @@ describe('CLI errors, exit statuses and output ends', () => {
     const port = (url: string) => new URL(url).port;
     const base = { '--http-port': '0', '--api-port': '0', '--provisiond-port': '0', '--tftp-port': '0', '--dhcp-port': '0' };
     const cases: Array<[Record<string, string>, RegExp]> = [
-      [{ '--provisiond-port': String(d.info.ports.provisiond) }, new RegExp(`^muster: provisiond: 0\\.0\\.0\\.0:${d.info.ports.provisiond} is in use \\(set 'provisiond port' in muster\\.conf, or stop the server that holds it\\) \\(LISTEN_FAILED\\)$`)],
-      [{ '--http-port': port(d.info.http) }, new RegExp(`^muster: node HTTP: 0\\.0\\.0\\.0:${port(d.info.http)} is in use \\(set 'http port' in muster\\.conf, .*\\(LISTEN_FAILED\\)$`)],
-      [{ '--api-port': port(d.info.api) }, new RegExp(`^muster: admin API: 127\\.0\\.0\\.1:${port(d.info.api)} is in use \\(set 'api port' in muster\\.conf, .*\\(LISTEN_FAILED\\)$`)],
+      [
+        { '--provisiond-port': String(d.info.ports.provisiond) },
+        new RegExp(
+          `^muster: provisiond: 0\\.0\\.0\\.0:${d.info.ports.provisiond} is in use \\(set 'provisiond port' in muster\\.conf, or stop the server that holds it\\) \\(LISTEN_FAILED\\)$`,
+        ),
+      ],
+      [
+        { '--http-port': port(d.info.http) },
+        new RegExp(`^muster: node HTTP: 0\\.0\\.0\\.0:${port(d.info.http)} is in use \\(set 'http port' in muster\\.conf, .*\\(LISTEN_FAILED\\)$`),
+      ],
+      [
+        { '--api-port': port(d.info.api) },
+        new RegExp(`^muster: admin API: 127\\.0\\.0\\.1:${port(d.info.api)} is in use \\(set 'api port' in muster\\.conf, .*\\(LISTEN_FAILED\\)$`),
+      ],
       // TEST-NET-1 (RFC 5737): never an address of this host
-      [{ '--api-address': '192.0.2.1' }, /^muster: admin API: 192\.0\.2\.1 is not an address of this host \(set 'api address' in muster\.conf\) \(LISTEN_FAILED\)$/],
+      [
+        { '--api-address': '192.0.2.1' },
+        /^muster: admin API: 192\.0\.2\.1 is not an address of this host \(set 'api address' in muster\.conf\) \(LISTEN_FAILED\)$/,
+      ],
     ];
     try {
       for (const [flags, line] of cases) {

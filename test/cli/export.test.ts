@@ -18,9 +18,15 @@ describe('muster export against a real daemon', () => {
   it('prints dnsmasq, ethers and hosts text for a selection', async () => {
     const dns = await cli(d, ['export', 'dnsmasq']);
     assert.equal(dns.exitCode, 0, dns.stderr);
-    assert.deepEqual(dns.stdout.split('\n').filter((l) => !l.startsWith('#')), ['02:00:00:00:00:02,head,10.0.0.1', '02:00:00:00:00:01,n0000', '']);
+    assert.deepEqual(
+      dns.stdout.split('\n').filter((l) => !l.startsWith('#')),
+      ['02:00:00:00:00:02,head,10.0.0.1', '02:00:00:00:00:01,n0000', ''],
+    );
     const ethers = await cli(d, ['export', 'ethers', 'n0000']);
-    assert.deepEqual(ethers.stdout.split('\n').filter((l) => !l.startsWith('#')), ['02:00:00:00:00:01 n0000', '']);
+    assert.deepEqual(
+      ethers.stdout.split('\n').filter((l) => !l.startsWith('#')),
+      ['02:00:00:00:00:01 n0000', ''],
+    );
     const hosts = await cli(d, ['export', 'hosts']);
     assert.match(hosts.stdout, /^10\.0\.0\.1 +head head\.lan$/m);
     const bad = await cli(d, ['export', 'ethers', 'n[']);
@@ -30,7 +36,12 @@ describe('muster export against a real daemon', () => {
   it('keeps the configured export files up to date', async () => {
     await cli(d, ['-q', 'node', 'add', '02:00:00:00:00:03', 'late']);
     const path = join(d.statedir, 'exports', 'ethers');
-    const text = await until('the new node in the ethers file', () => readFile(path, 'utf8').catch(() => ''), (t) => t.includes('late'), 10_000);
+    const text = await until(
+      'the new node in the ethers file',
+      () => readFile(path, 'utf8').catch(() => ''),
+      (t) => t.includes('late'),
+      10_000,
+    );
     assert.match(text, /^02:00:00:00:00:03 late$/m);
     assert.match(await readFile(join(d.statedir, 'exports', 'hosts'), 'utf8'), /head head\.lan/);
   });

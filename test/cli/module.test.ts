@@ -28,7 +28,10 @@ describe('perceus module … against a real daemon', () => {
     d = await spawnDaemon();
     pmod = join(d.statedir, 'hello.pmod');
     await writeFile(pmod, await tarOf(await helloTree({ defaultroles: 'init/all\n' }), ['.']));
-    for (const [mac, name] of [[IN_GROUP, 'n0701'], [OUTSIDE, 'n0702']] as const) {
+    for (const [mac, name] of [
+      [IN_GROUP, 'n0701'],
+      [OUTSIDE, 'n0702'],
+    ] as const) {
       const r = await cli(d, ['node', 'add', mac, name]);
       assert.equal(r.exitCode, 0, r.stderr);
     }

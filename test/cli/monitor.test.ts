@@ -54,24 +54,51 @@ await describeEachBackend('events API and muster monitor', (kind) => {
     await addNode('rack2-a');
     await cli(d, ['-q', '-y', 'node', 'delete', 'rack2-a']);
     const all = await list(`after=${start}`);
-    assert.deepEqual(all.events.map((e) => `${e.kind} ${e.node}`), ['node.added rack1-a', 'node.added rack1-b', 'node.added rack2-a', 'node.deleted rack2-a']);
+    assert.deepEqual(
+      all.events.map((e) => `${e.kind} ${e.node}`),
+      ['node.added rack1-a', 'node.added rack1-b', 'node.added rack2-a', 'node.deleted rack2-a'],
+    );
     assert.match(all.cursor, /^\d+\.\d+$/, 'a cursor is <xid>.<id>');
     assert.deepEqual((await list(`after=${all.cursor}`)).events, [], 'the cursor is past every event read');
-    assert.deepEqual((await list(`after=${start}&node=rack1-*`)).events.map((e) => e.node), ['rack1-a', 'rack1-b']);
-    assert.deepEqual((await list(`after=${start}&node=rack2-a,rack1-b&kind=node.added`)).events.map((e) => e.node), ['rack1-b', 'rack2-a']);
-    assert.deepEqual((await list(`after=${start}&kind=*.deleted`)).events.map((e) => e.node), ['rack2-a']);
+    assert.deepEqual(
+      (await list(`after=${start}&node=rack1-*`)).events.map((e) => e.node),
+      ['rack1-a', 'rack1-b'],
+    );
+    assert.deepEqual(
+      (await list(`after=${start}&node=rack2-a,rack1-b&kind=node.added`)).events.map((e) => e.node),
+      ['rack1-b', 'rack2-a'],
+    );
+    assert.deepEqual(
+      (await list(`after=${start}&kind=*.deleted`)).events.map((e) => e.node),
+      ['rack2-a'],
+    );
     assert.equal((await list(`after=${start}&kind=node`)).events.length, 4, '`node` means node.*');
     assert.equal((await list(`after=${start}&kind=nod`)).events.length, 0, 'a kind is not a string prefix');
-    assert.deepEqual((await list(`after=${start}&level=warn`)).events.map((e) => e.kind), ['node.deleted']);
-    assert.deepEqual((await list(`after=${start}&node=02:00:00:00:0b:1*&kind=node.deleted`)).events.map((e) => e.node), ['rack2-a'], 'MAC globs match too');
+    assert.deepEqual(
+      (await list(`after=${start}&level=warn`)).events.map((e) => e.kind),
+      ['node.deleted'],
+    );
+    assert.deepEqual(
+      (await list(`after=${start}&node=02:00:00:00:0b:1*&kind=node.deleted`)).events.map((e) => e.node),
+      ['rack2-a'],
+      'MAC globs match too',
+    );
     const page = await list(`after=${start}&limit=3`);
     assert.equal(page.events.length, 3);
-    assert.deepEqual((await list(`after=${page.cursor}`)).events.map((e) => e.kind), ['node.deleted'], 'the cursor continues where the page ended');
+    assert.deepEqual(
+      (await list(`after=${page.cursor}`)).events.map((e) => e.kind),
+      ['node.deleted'],
+      'the cursor continues where the page ended',
+    );
     const none = await list(`after=${start}&node=nosuch`);
     assert.equal(none.events.length, 0);
     assert.deepEqual((await list(`after=${none.cursor}`)).events, [], 'a read that matches nothing still moves the cursor');
     const byId = await list(`after=${all.events[1]!.id}`);
-    assert.deepEqual(byId.events.map((e) => e.node), ['rack2-a', 'rack2-a'], 'after=<event id> starts after that event');
+    assert.deepEqual(
+      byId.events.map((e) => e.node),
+      ['rack2-a', 'rack2-a'],
+      'after=<event id> starts after that event',
+    );
   });
 
   it('since=N starts at the events of the last N seconds', async () => {
@@ -88,7 +115,10 @@ await describeEachBackend('events API and muster monitor', (kind) => {
     // longer than gap/2 to reach the database (the old fixed window failed when adding took long).
     const since = (Date.now() - at('late') + gap / 2) / 1000;
     const recent = await list(`since=${since}&kind=node.added`);
-    assert.deepEqual(recent.events.map((e) => e.node), ['late']);
+    assert.deepEqual(
+      recent.events.map((e) => e.node),
+      ['late'],
+    );
   });
 
   it('a long poll returns as soon as a matching event is stored', async () => {
@@ -100,7 +130,10 @@ await describeEachBackend('events API and muster monitor', (kind) => {
     await until('the daemon to hold the long poll', pollsWaiting, (n) => n > waited, 10_000);
     await addNode('polled');
     const r = await poll;
-    assert.deepEqual(r.events.map((e) => e.node), ['polled']);
+    assert.deepEqual(
+      r.events.map((e) => e.node),
+      ['polled'],
+    );
     assert.ok(Date.now() - t0 < 10_000, 'answered long before the wait ran out');
     const empty = await list(`after=${r.cursor}&wait=1`);
     assert.equal(empty.events.length, 0, 'an idle poll ends at its wait');
@@ -172,7 +205,13 @@ await describeEachBackend('events API and muster monitor', (kind) => {
 
     const json = await cli(d, ['monitor', '--after', String(start), '--node', 'mon*', '--json', '--count', '2']);
     assert.equal(json.exitCode, 0, json.stderr);
-    assert.deepEqual(json.stdout.trim().split('\n').map((l) => (JSON.parse(l) as ApiEvent).kind), ['node.added', 'node.added']);
+    assert.deepEqual(
+      json.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as ApiEvent).kind),
+      ['node.added', 'node.added'],
+    );
   });
 
   it('muster monitor and stats refuse bad options with one line', async () => {

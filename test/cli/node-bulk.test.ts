@@ -15,7 +15,10 @@ const noScript = requireOrSkip(!existsSync('/usr/bin/script') && 'script (util-l
 /** A node file of `count` lines `MAC NAME`; MACs 02:<tag>:…, names <prefix><i> padded to `width`. */
 async function nodeFile(dir: string, tag: number, prefix: string, count: number, width: number, extra = ''): Promise<string> {
   const hex = (n: number) => n.toString(16).padStart(2, '0');
-  const lines = Array.from({ length: count }, (_, i) => `02:${hex(tag)}:00:${hex(i >> 16)}:${hex((i >> 8) & 255)}:${hex(i & 255)} ${prefix}${String(i).padStart(width, '0')}`);
+  const lines = Array.from(
+    { length: count },
+    (_, i) => `02:${hex(tag)}:00:${hex(i >> 16)}:${hex((i >> 8) & 255)}:${hex(i & 255)} ${prefix}${String(i).padStart(width, '0')}`,
+  );
   const file = join(dir, `${prefix}.txt`);
   await writeFile(file, lines.join('\n') + '\n' + extra);
   return file;
@@ -50,7 +53,10 @@ describe('bulk CLI verbs: progress line on a terminal, summary or -v lines, batc
     const add = await onTty(['node', 'add', '--file', await nodeFile(f.d.statedir, 0xd0, 'd', 6000, 4)]);
     assert.equal(add.exitCode, 0, add.out.slice(0, 500));
     // Drawn at the start and at the end, each rewriting the line; cleared before the summary.
-    assert.match(add.out, /^\radding nodes: 0\/6000\x1b\[K(\radding nodes: 5000\/6000\x1b\[K)?\radding nodes: 6000\/6000\x1b\[K\r\x1b\[K6000 nodes added: d\[0000-5999\]\r\n$/);
+    assert.match(
+      add.out,
+      /^\radding nodes: 0\/6000\x1b\[K(\radding nodes: 5000\/6000\x1b\[K)?\radding nodes: 6000\/6000\x1b\[K\r\x1b\[K6000 nodes added: d\[0000-5999\]\r\n$/,
+    );
     const set = await onTty(['node', 'set', 'desc', 'rack 9', 'd*', '-y']);
     assert.equal(set.exitCode, 0, set.out.slice(0, 500));
     assert.match(set.out, /\rsetting nodes: 0\/6000\x1b\[K.*\rsetting nodes: 6000\/6000\x1b\[K\r\x1b\[K'6000' nodes set desc='rack 9': d\[0000-5999\]\r\n$/s);
@@ -85,7 +91,10 @@ describe('bulk CLI verbs: progress line on a terminal, summary or -v lines, batc
     const file = await nodeFile(f.d.statedir, 0xa0, 'h', 5000, 4, `${f.macs[7]} h5000\n02:a0:00:ff:00:00 h5001\n`);
     const r = await cli(f.d, ['node', 'add', '--file', file]);
     assert.equal(r.exitCode, 4, r.stderr);
-    assert.match(r.stderr, /^muster: NodeID '.+' already exists as node 'n0007'; node not added; 5000 of 5002 nodes were added before this \(h\[0000-4999\]\), the rest were not \(NODE_EXISTS\)\n$/);
+    assert.match(
+      r.stderr,
+      /^muster: NodeID '.+' already exists as node 'n0007'; node not added; 5000 of 5002 nodes were added before this \(h\[0000-4999\]\), the rest were not \(NODE_EXISTS\)\n$/,
+    );
     assert.equal((await cli(f.d, ['node', 'list', 'h*'])).stdout.split('\n').filter(Boolean).length, 5000);
   });
 });

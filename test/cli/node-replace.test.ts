@@ -33,7 +33,11 @@ describe('node replace of a node with jobs, against a real daemon', () => {
     const jobs = JSON.parse(await ok(['job', 'list', '--node', 'burn1', '--json'])) as Array<{ id: number; node: string; state: string }>;
     assert.deepEqual(
       jobs.map((j) => [String(j.id), j.node, j.state]).sort(),
-      [[burnIn, '02:00:00:00:0b:01', 'succeeded'], [task, '02:00:00:00:0b:01', 'cancelled'], [queued, '02:00:00:00:0b:01', 'succeeded']].sort(),
+      [
+        [burnIn, '02:00:00:00:0b:01', 'succeeded'],
+        [task, '02:00:00:00:0b:01', 'cancelled'],
+        [queued, '02:00:00:00:0b:01', 'succeeded'],
+      ].sort(),
     );
     const again = await ok(['job', 'run', 'noop', 'burn1']);
     await ok(['job', 'wait', '--timeout', '60', again]);

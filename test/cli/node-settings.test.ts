@@ -32,10 +32,16 @@ describe('node settings checked now, default bootenv and node timeout, against a
   });
 
   it('refuses an unknown bootenv with the list of known ones, for node set and group set', async () => {
-    for (const args of [['node', 'set', 'bootenv', 'nosuchenv', 'n0000'], ['group', 'set', 'bootenv', 'nosuchenv', 'cluster']]) {
+    for (const args of [
+      ['node', 'set', 'bootenv', 'nosuchenv', 'n0000'],
+      ['group', 'set', 'bootenv', 'nosuchenv', 'cluster'],
+    ]) {
       const r = await cli(d, ['-y', ...args]);
       assert.equal(r.exitCode, 2, r.stderr);
-      assert.match(r.stderr, /bootenv 'nosuchenv' does not exist; known bootenvs: discovery, vnfs, local \(an admin bootenv is .*bootenvs\/<name>\.ipxe\) \(SET_VALUE_INVALID\)/);
+      assert.match(
+        r.stderr,
+        /bootenv 'nosuchenv' does not exist; known bootenvs: discovery, vnfs, local \(an admin bootenv is .*bootenvs\/<name>\.ipxe\) \(SET_VALUE_INVALID\)/,
+      );
       assert.equal(await field('bootenv'), 'local', 'nothing set');
     }
   });

@@ -58,7 +58,12 @@ describe('node tasks through the real daemon and node client', { skip }, () => {
   it('completes a task for a node that fetches its script with plain wget | sh (no muster client)', async () => {
     const id = await runTask('n0002', 'echo plain');
     await awaitingNode(id);
-    const r = await execa('sh', ['-c', `wget -qO- '${d.info.http}/nodescripts/ready?hwaddr=${NODES[2]}' | sh`], { env: { PATH: bin }, extendEnv: false, reject: false, all: true });
+    const r = await execa('sh', ['-c', `wget -qO- '${d.info.http}/nodescripts/ready?hwaddr=${NODES[2]}' | sh`], {
+      env: { PATH: bin },
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
     assert.equal(r.exitCode, 0, r.all);
     const wait = await cli(d, ['job', 'wait', '--timeout', '60', id]);
     assert.equal(wait.exitCode, 0, wait.stdout + wait.stderr);

@@ -33,7 +33,10 @@ describe('muster node/group CLI against a real daemon (embedded DB)', () => {
     const r = await cli(d, ['node', 'set', 'group', 'compute', 'n00[00-09]', '-y', '--json']);
     assert.equal(r.exitCode, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { nodes: Array<{ name: string; group: string }> };
-    assert.deepEqual(out.nodes.map((n) => n.name), Array.from({ length: 10 }, (_, i) => `n000${i}`));
+    assert.deepEqual(
+      out.nodes.map((n) => n.name),
+      Array.from({ length: 10 }, (_, i) => `n000${i}`),
+    );
     const groups = JSON.parse((await cli(d, ['group', 'list', '--json'])).stdout) as Array<{ group: string; nodes: number }>;
     assert.deepEqual(groups, [
       { group: 'cluster', nodes: 11 },
@@ -147,6 +150,9 @@ describe('muster node/group CLI against a real daemon (embedded DB)', () => {
   it('says in one line that the daemon is not running, with the command to start it', async () => {
     const r = await cli(null, ['node', 'list', '--api', 'http://127.0.0.1:9']);
     assert.equal(r.exitCode, 1);
-    assert.equal(r.stderr, 'muster: the muster daemon is not running at http://127.0.0.1:9 (start it with: muster daemon, or pass --api URL) (DAEMON_UNREACHABLE)\n');
+    assert.equal(
+      r.stderr,
+      'muster: the muster daemon is not running at http://127.0.0.1:9 (start it with: muster daemon, or pass --api URL) (DAEMON_UNREACHABLE)\n',
+    );
   });
 });

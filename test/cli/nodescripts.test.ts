@@ -20,7 +20,10 @@ const VNFS_MASTER = '10.9.8.7:8987';
 const ENV_MODULE = "#!/bin/sh\nenv | sort | sed 's/^/echo /'\n";
 
 async function missing(): Promise<string | false> {
-  for (const [tool, args, pkg] of [['nc', ['-h'], 'netcat-openbsd'], ['busybox', ['true'], 'busybox']] as const) {
+  for (const [tool, args, pkg] of [
+    ['nc', ['-h'], 'netcat-openbsd'],
+    ['busybox', ['true'], 'busybox'],
+  ] as const) {
     const r = await execa(tool, args, { reject: false });
     if (r.failed && r.exitCode === undefined) return `needs ${tool} (Debian package ${pkg})`;
   }
@@ -33,7 +36,14 @@ describe('nodescripts acceptance through the real daemon', { skip: requireOrSkip
   const lines: string[] = [];
   /** Resolves when the monitor has printed `n` lines (or fails after a while). */
   const monitorLines = async (n: number): Promise<string[]> =>
-    (await until(`the monitor to print ${n} lines`, () => lines, (l) => l.length >= n, 10_000)).slice(0, n);
+    (
+      await until(
+        `the monitor to print ${n} lines`,
+        () => lines,
+        (l) => l.length >= n,
+        10_000,
+      )
+    ).slice(0, n);
   const stats = async (...args: string[]): Promise<ApiStats> => {
     const r = await cli(d, ['stats', '--json', ...args]);
     assert.equal(r.exitCode, 0, r.stderr);
@@ -71,9 +81,22 @@ describe('nodescripts acceptance through the real daemon', { skip: requireOrSkip
     assert.match(env.MUSTER_RUN_ID ?? '', /^[0-9a-f-]{36}$/);
     delete env.MUSTER_RUN_ID;
     assert.deepEqual(env, {
-      DEBUG: '', ENABLED: '1', GROUPNAME: 'cluster', IPADDR: '127.0.0.1', NODEID: NODE, NODENAME: 'n0000',
-      PATH: '/bin:/usr/bin:/sbin:/usr/sbin', PERL5LIB: join(PACKAGE_ROOT, 'perceus-compat'), PERL5OPT: '-MMusterPerceusCompat', PWD: d.statedir, STATE: 'init', STATEDIR: `${d.statedir}/`, VNFS: '',
-      VNFSMASTER: VNFS_MASTER, VNFSMETHOD: 'http', VNFSPREFIX: '',
+      DEBUG: '',
+      ENABLED: '1',
+      GROUPNAME: 'cluster',
+      IPADDR: '127.0.0.1',
+      NODEID: NODE,
+      NODENAME: 'n0000',
+      PATH: '/bin:/usr/bin:/sbin:/usr/sbin',
+      PERL5LIB: join(PACKAGE_ROOT, 'perceus-compat'),
+      PERL5OPT: '-MMusterPerceusCompat',
+      PWD: d.statedir,
+      STATE: 'init',
+      STATEDIR: `${d.statedir}/`,
+      VNFS: '',
+      VNFSMASTER: VNFS_MASTER,
+      VNFSMETHOD: 'http',
+      VNFSPREFIX: '',
     });
     const show = await cli(d, ['node', 'show', 'n0000']);
     assert.match(show.stdout, /^n0000: nodeid=00:00:00:00:00:01$/m);

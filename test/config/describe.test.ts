@@ -6,13 +6,7 @@ import { configValue, describeConfig, loadConfig } from '../../src/config/index.
 import { parseConfigText } from '../../src/config/parse.js';
 import { confDir } from './confdir.js';
 
-const TEXT = [
-  'master network device = lo',
-  'dhcp dns = 10.0.0.1,10.0.0.2',
-  'module output limit = 1048576',
-  'tftp enabled = 0',
-  'total nodes = 20',
-].join('\n');
+const TEXT = ['master network device = lo', 'dhcp dns = 10.0.0.1,10.0.0.2', 'module output limit = 1048576', 'tftp enabled = 0', 'total nodes = 20'].join('\n');
 
 async function load(text: string) {
   const dir = await confDir({ 'muster.conf': text });
@@ -34,7 +28,11 @@ describe('describeConfig / configValue', () => {
 
   it('round-trips: its output loads back to the same config', async () => {
     const config = await load(TEXT + '\nmodule output limit = 1000\ndhcp range = 10.0.0.5-10.0.0.9');
-    const again = await load(describeConfig(config).map(([k, v]) => `${k} = ${v}`).join('\n'));
+    const again = await load(
+      describeConfig(config)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join('\n'),
+    );
     assert.deepEqual(again, config);
   });
 
@@ -67,8 +65,14 @@ describe('describeConfig / configValue', () => {
 
   it('is documented key by key in docs/muster.conf.example', async () => {
     const example = await readFile(join(import.meta.dirname, '..', '..', 'docs', 'muster.conf.example'), 'utf8');
-    const commented = example.split('\n').map((l) => l.replace(/^#\s?(?=[a-z][a-z ]*=)/i, '')).join('\n');
+    const commented = example
+      .split('\n')
+      .map((l) => l.replace(/^#\s?(?=[a-z][a-z ]*=)/i, ''))
+      .join('\n');
     const documented = [...parseConfigText(commented, 'muster.conf.example', '/').keys()];
-    assert.deepEqual(documented, describeConfig(await load('')).map(([k]) => k));
+    assert.deepEqual(
+      documented,
+      describeConfig(await load('')).map(([k]) => k),
+    );
   });
 });

@@ -68,8 +68,10 @@ describe('config errors', () => {
     for (const [line, problem] of cases) {
       const key = line.split(' = ')[0];
       const file = ['total nodes', 'debug'].includes(key!) ? 'defaults.conf' : 'muster.conf';
-      await rejects(file === 'muster.conf' ? { 'muster.conf': `\n${line}` } : { 'muster.conf': '', 'defaults.conf': `\n${line}` },
-        `${file === 'muster.conf' ? 'FILE' : 'DIR/defaults.conf'}:2: key '${key}': ${problem}`);
+      await rejects(
+        file === 'muster.conf' ? { 'muster.conf': `\n${line}` } : { 'muster.conf': '', 'defaults.conf': `\n${line}` },
+        `${file === 'muster.conf' ? 'FILE' : 'DIR/defaults.conf'}:2: key '${key}': ${problem}`,
+      );
     }
   });
 
@@ -96,9 +98,13 @@ describe('config errors', () => {
     await rejects({ 'muster.conf': 'http port = 80' }, "environment variable MUSTER_HTTP_PORT: key 'http port': 'eighty' is not a port (0-65535)", {
       env: { MUSTER_HTTP_PORT: 'eighty' },
     });
-    await rejects({ 'muster.conf': '' }, "environment variable DATABASE_URL: key 'database url': 'sqlite:x' is not a PostgreSQL URL (postgres://user@host:5432/db)", {
-      env: { DATABASE_URL: 'sqlite:x' },
-    });
+    await rejects(
+      { 'muster.conf': '' },
+      "environment variable DATABASE_URL: key 'database url': 'sqlite:x' is not a PostgreSQL URL (postgres://user@host:5432/db)",
+      {
+        env: { DATABASE_URL: 'sqlite:x' },
+      },
+    );
   });
 
   it('reports a missing --config or MUSTER_CONFIG file', async () => {

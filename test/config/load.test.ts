@@ -11,7 +11,9 @@ const USER = 1000;
 
 /** The default master address on this host (its first non-loopback IPv4), bare and with a port. */
 function hostAddress(): string | undefined {
-  return Object.values(networkInterfaces()).flat().find((x) => x?.family === 'IPv4' && !x.internal)?.address;
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((x) => x?.family === 'IPv4' && !x.internal)?.address;
 }
 function hostMaster(port: number): string | undefined {
   const a = hostAddress();
@@ -134,7 +136,12 @@ describe('loadConfig values', () => {
   });
 
   it('accepts sizes as bytes or with K, M, G', async () => {
-    for (const [text, bytes] of [['1000', 1000], ['2M', 2 * 1024 ** 2], ['256 MiB', 256 * 1024 ** 2], ['3kb', 3072]] as const) {
+    for (const [text, bytes] of [
+      ['1000', 1000],
+      ['2M', 2 * 1024 ** 2],
+      ['256 MiB', 256 * 1024 ** 2],
+      ['3kb', 3072],
+    ] as const) {
       assert.equal((await fromFile(`module output limit = ${text}`)).config.moduleOutputLimit, bytes, text);
     }
   });
@@ -156,9 +163,7 @@ describe('loadConfig values', () => {
     assert.equal((await fromFile('master network device = lo\nvnfs transfer master = boot.example')).config.vnfsMaster, 'boot.example');
     const missing = await fromFile('master network device = nosuch0\nlisten address = 127.0.0.3');
     assert.equal(missing.config.vnfsMaster, '127.0.0.3:8987');
-    assert.deepEqual(missing.warnings, [
-      "master network device 'nosuch0' has no IPv4 address here; 'vnfs transfer master' is derived without it",
-    ]);
+    assert.deepEqual(missing.warnings, ["master network device 'nosuch0' has no IPv4 address here; 'vnfs transfer master' is derived without it"]);
   });
 });
 
@@ -217,10 +222,22 @@ describe('loadConfig with a Perceus directory', () => {
     assert.equal(config.vnfsMethod, 'nfs');
     assert.equal(config.vnfsPrefix, '');
     assert.equal(config.nodeTimeout, 600);
-    assert.deepEqual(config.defaults, { nameTemplate: 'n####', firstNode: 1, totalNodes: undefined, group: 'cluster', vnfs: '', enabled: true, debug: 0, bootenv: 'discovery' });
+    assert.deepEqual(config.defaults, {
+      nameTemplate: 'n####',
+      firstNode: 1,
+      totalNodes: undefined,
+      group: 'cluster',
+      vnfs: '',
+      enabled: true,
+      debug: 0,
+      bootenv: 'discovery',
+    });
     assert.equal(sources.vnfsMaster, 'default');
     const ignored = warnings.filter((w) => w.includes('is a Perceus setting muster ignores')).map((w) => w.split(': ')[0]);
-    assert.deepEqual(ignored, [16, 19, 20, 21, 22, 28, 29].map((line) => `${join(dir, 'perceus.conf')}:${line}`));
+    assert.deepEqual(
+      ignored,
+      [16, 19, 20, 21, 22, 28, 29].map((line) => `${join(dir, 'perceus.conf')}:${line}`),
+    );
     assert.equal(
       warnings[0],
       `${join(dir, 'perceus.conf')}:16: key 'database type' is a Perceus setting muster ignores (muster keeps nodes in PostgreSQL; set 'database url' or leave it unset for the embedded database)`,

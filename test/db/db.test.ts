@@ -41,7 +41,15 @@ await describeEachBackend('db', (kind) => {
     // listen() settles once LISTEN is in effect: a notification after it must arrive.
     const unlisten = await t.db.listen('muster_test', (p) => got.push(p));
     await t.db.query(`SELECT pg_notify('muster_test', 'hello')`);
-    assert.deepEqual(await until('the notification', () => got, (g) => g.length > 0, 10_000), ['hello']);
+    assert.deepEqual(
+      await until(
+        'the notification',
+        () => got,
+        (g) => g.length > 0,
+        10_000,
+      ),
+      ['hello'],
+    );
     await unlisten();
   });
 });

@@ -16,10 +16,7 @@ it('refuses a second opener of one embedded data dir and leaves the first unharm
   const dir = join(statedir, 'pgdata');
   const first = await openPglite(dir);
   await first.query(`INSERT INTO nodes (mac, name) VALUES ('02:00:00:00:00:01', 'a')`);
-  await assert.rejects(
-    openPglite(dir),
-    (e) => e instanceof MusterError && e.code === 'DB_LOCKED' && /is in use by process \d+/.test(e.message),
-  );
+  await assert.rejects(openPglite(dir), (e) => e instanceof MusterError && e.code === 'DB_LOCKED' && /is in use by process \d+/.test(e.message));
   const { rows } = await first.query<{ n: number }>('SELECT count(*)::int AS n FROM nodes');
   assert.equal(rows[0]!.n, 1);
   await first.close();

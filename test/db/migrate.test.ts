@@ -12,7 +12,11 @@ it('applies every migration once, also when several daemons start at once [postg
   try {
     const applied = await Promise.all(dbs.map((db) => migrate(db)));
     const all = (await loadMigrations()).map((m) => m.id);
-    assert.deepEqual(applied.flat().sort((a, b) => a - b), all, 'each migration applied by exactly one daemon');
+    assert.deepEqual(
+      applied.flat().sort((a, b) => a - b),
+      all,
+      'each migration applied by exactly one daemon',
+    );
     assert.deepEqual(await migrate(dbs[0]!), [], 'nothing left to apply');
   } finally {
     await Promise.all(dbs.map((db) => db.close()));

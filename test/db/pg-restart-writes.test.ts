@@ -24,9 +24,13 @@ after(async () => {
   await server?.stop();
 });
 
-const mac = (i: number) => `02:5e:00:${((i >> 16) & 0xff).toString(16).padStart(2, '0')}:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
+const mac = (i: number) =>
+  `02:5e:00:${((i >> 16) & 0xff).toString(16).padStart(2, '0')}:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
 
-it(`the daemon survives ${RESTARTS} crash-restarts of Postgres under admin writes and keeps every acknowledged write [postgres]`, { skip, timeout: 600_000 }, async () => {
+it(`the daemon survives ${RESTARTS} crash-restarts of Postgres under admin writes and keeps every acknowledged write [postgres]`, {
+  skip,
+  timeout: 600_000,
+}, async () => {
   server = await startPrivatePostgres();
   const setup = await openPg(server.url, { max: 2 });
   await migrate(setup);

@@ -40,7 +40,10 @@ it('a transaction has the session to itself: a query from outside waits for its 
 
 it('errors from the thread keep their message and SQLSTATE, and the session stays usable', async () => {
   await t.db.query(`INSERT INTO nodes (mac, name) VALUES ('02:00:00:00:0a:01', 'dup')`);
-  await assert.rejects(t.db.query(`INSERT INTO nodes (mac, name) VALUES ('02:00:00:00:0a:02', 'dup')`), (e) => sqlState(e) === UNIQUE_VIOLATION && /duplicate key/.test((e as Error).message));
+  await assert.rejects(
+    t.db.query(`INSERT INTO nodes (mac, name) VALUES ('02:00:00:00:0a:02', 'dup')`),
+    (e) => sqlState(e) === UNIQUE_VIOLATION && /duplicate key/.test((e as Error).message),
+  );
   await assert.rejects(
     t.db.tx(async (q) => {
       await q.query(`INSERT INTO nodes (mac, name) VALUES ('02:00:00:00:0a:03', 'dup')`);

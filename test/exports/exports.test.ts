@@ -29,7 +29,11 @@ describe('export rendering', () => {
     assert.deepEqual(lines.slice(2), ['02:00:00:00:00:01 head', '02:00:00:00:00:02 n2', '02:00:00:00:00:0a n10', '']);
   });
   it('writes hosts lines only for nodes with an address, with the domain', () => {
-    assert.deepEqual(renderHosts(nodes, 'cluster.lan').split('\n').slice(2), ['10.0.0.1        head head.cluster.lan', '10.0.0.10       n10 n10.cluster.lan', '']);
+    assert.deepEqual(renderHosts(nodes, 'cluster.lan').split('\n').slice(2), [
+      '10.0.0.1        head head.cluster.lan',
+      '10.0.0.10       n10 n10.cluster.lan',
+      '',
+    ]);
   });
 });
 
@@ -48,7 +52,15 @@ await describeEachBackend('export files', (kind) => {
   });
 
   it('keeps files in step with a burst of 1,000 changes, writing each only a handful of times', async () => {
-    const w = await startExportWriter({ db: t.db, log: silentLogger(), dir, formats: ['ethers', 'dnsmasq'], settleMs: 50, minIntervalMs: 1000, refreshMs: 3_600_000 });
+    const w = await startExportWriter({
+      db: t.db,
+      log: silentLogger(),
+      dir,
+      formats: ['ethers', 'dnsmasq'],
+      settleMs: 50,
+      minIntervalMs: 1000,
+      refreshMs: 3_600_000,
+    });
     try {
       assert.equal(w.writes.ethers, 1, 'written once at start');
       const macs = Array.from({ length: 1000 }, (_, i) => `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`);
@@ -59,7 +71,11 @@ await describeEachBackend('export files', (kind) => {
       // The writer hears of changes by notification, which may come late on a loaded machine:
       // wait for the very last change to reach the disk, then let any write in flight finish.
       const last = /02:00:00:00:01:f3,n0499,10\.1\.1\.243\n/;
-      await until('the very last change on disk', () => readFile(join(dir, 'dnsmasq-hosts'), 'utf8'), (h) => last.test(h));
+      await until(
+        'the very last change on disk',
+        () => readFile(join(dir, 'dnsmasq-hosts'), 'utf8'),
+        (h) => last.test(h),
+      );
       await w.flush();
       const ethers = await readFile(join(dir, 'ethers'), 'utf8');
       assert.equal(ethers.split('\n').filter((l) => /^02:/.test(l)).length, 500);

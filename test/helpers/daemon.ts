@@ -94,7 +94,11 @@ export interface CliResult {
 }
 
 /** Runs bin/muster (or bin/perceus) with args; never throws on a non-zero exit. */
-export async function cli(d: { env: Record<string, string> } | null, args: string[], o: { bin?: string; input?: string; env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+export async function cli(
+  d: { env: Record<string, string> } | null,
+  args: string[],
+  o: { bin?: string; input?: string; env?: Record<string, string>; cwd?: string } = {},
+): Promise<CliResult> {
   const r = await execa(o.bin ?? MUSTER_BIN, args, {
     env: { ...(d?.env ?? {}), ...(o.env ?? {}) },
     ...(o.cwd === undefined ? {} : { cwd: o.cwd }),

@@ -17,7 +17,11 @@ async function sources(): Promise<string[]> {
   return entries.filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')).map((e) => join(e.parentPath, e.name));
 }
 
-const mtime = (p: string): Promise<number> => stat(p).then((s) => s.mtimeMs, () => -1);
+const mtime = (p: string): Promise<number> =>
+  stat(p).then(
+    (s) => s.mtimeMs,
+    () => -1,
+  );
 
 /** The src/ files whose dist/ output is missing or older than they are. */
 export async function staleOutputs(): Promise<string[]> {
@@ -36,7 +40,9 @@ export function ensureFreshDist(): Promise<void> {
     const r = await execa('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: PACKAGE_ROOT, reject: false, all: true });
     const left = await staleOutputs();
     if (r.exitCode !== 0 || left.length > 0) {
-      throw new Error(`dist/ is older than src/ (${left.slice(0, 5).join(', ')}${left.length > 5 ? ', …' : ''}) and \`npm run build\` did not fix it:\n${r.all}`);
+      throw new Error(
+        `dist/ is older than src/ (${left.slice(0, 5).join(', ')}${left.length > 5 ? ', …' : ''}) and \`npm run build\` did not fix it:\n${r.all}`,
+      );
     }
   })();
   return fresh;

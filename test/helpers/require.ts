@@ -17,4 +17,3 @@ export function requireOrSkip(reason: string | null | false | undefined): string
   if (PEERS_REQUIRED) throw new MissingPeerError(`required under CI (CI=true or MUSTER_REQUIRE_PEERS=1) but missing: ${reason}`);
   return reason;
 }
-

@@ -21,8 +21,11 @@ describe('compress: named cases', () => {
     ['names without digits stay as they are', ['login', 'head', 'n1'], 'head,login,n1'],
     ['different shapes fold apart', ['n1', 'n2', 'n1-ib', 'n2-ib', 'gpu1'], 'gpu1,n[1-2],n[1-2]-ib'],
     ['results sort by their first name', ['n10', 'n11', 'n2', 'm5'], 'm5,n[2,10-11]'],
-    ['digit runs past 15 digits are text, not folded', ['sn1234567890123456789011', 'sn1234567890123456789012'],
-      'sn1234567890123456789011,sn1234567890123456789012'],
+    [
+      'digit runs past 15 digits are text, not folded',
+      ['sn1234567890123456789011', 'sn1234567890123456789012'],
+      'sn1234567890123456789011,sn1234567890123456789012',
+    ],
     ['dots stay text', ['n0.1', 'n0.2'], 'n0.[1-2]'],
   ];
   for (const [name, names, folded] of cases) {

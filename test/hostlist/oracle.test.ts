@@ -79,8 +79,23 @@ describe('clustershell nodeset oracle', { skip: nodesetMissing }, () => {
   });
 
   test('nodeset also rejects the patterns expand rejects (where the two agree)', async () => {
-    const agreed = ['n[5-1]', 'n[0-', 'n[a-z]', 'n[]', 'n[[1-2]]', 'n]', 'n[1-010]', 'n[01-3]', 'n[1-2][3-4]',
-      'a,,b', ',a', 'n[1-2,]', 'n[5/2]', 'n[1-5/0]', 'n[1-]'];
+    const agreed = [
+      'n[5-1]',
+      'n[0-',
+      'n[a-z]',
+      'n[]',
+      'n[[1-2]]',
+      'n]',
+      'n[1-010]',
+      'n[01-3]',
+      'n[1-2][3-4]',
+      'a,,b',
+      ',a',
+      'n[1-2,]',
+      'n[5/2]',
+      'n[1-5/0]',
+      'n[1-]',
+    ];
     for (const p of agreed) {
       assert.throws(() => expand(p), { code: 'PATTERN_INVALID' }, p);
       const r = await execa('nodeset', ['-e', p], { reject: false });

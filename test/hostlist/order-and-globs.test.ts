@@ -10,8 +10,11 @@ describe('naturalSort', () => {
     ['byte order outside digits, no locale', ['b', 'B', 'a', '_', 'A'], ['A', 'B', '_', 'a', 'b']],
     ['prefix first', ['n1a', 'n1', 'n'], ['n', 'n1', 'n1a']],
     ['digits before letters', ['na', 'n1'], ['n1', 'na']],
-    ['numbers longer than a double holds', ['n100000000000000000001', 'n100000000000000000000', 'n99'],
-      ['n99', 'n100000000000000000000', 'n100000000000000000001']],
+    [
+      'numbers longer than a double holds',
+      ['n100000000000000000001', 'n100000000000000000000', 'n99'],
+      ['n99', 'n100000000000000000000', 'n100000000000000000001'],
+    ],
     ['repeats stay', ['n2', 'n1', 'n2'], ['n1', 'n2', 'n2']],
   ];
   for (const [name, input, sorted] of cases) {

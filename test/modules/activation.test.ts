@@ -90,7 +90,11 @@ describe('module activation', () => {
     });
 
     it('an unknown module', async () => {
-      for (const op of [() => modules.activate(statedir, 'nosuch', []), () => modules.deactivate(statedir, 'nosuch', []), () => modules.delete(statedir, 'nosuch')]) {
+      for (const op of [
+        () => modules.activate(statedir, 'nosuch', []),
+        () => modules.deactivate(statedir, 'nosuch', []),
+        () => modules.delete(statedir, 'nosuch'),
+      ]) {
         await unchanged(op, 'MODULE_NOT_INSTALLED', /Perceus Module 'nosuch' is not installed!/);
       }
       await unchanged(() => modules.activate(statedir, '../modules/hello', []), 'MODULE_NAME_INVALID', /not a module name/);
@@ -99,12 +103,20 @@ describe('module activation', () => {
     it('already active in a role, or not active in it', async () => {
       await modules.activate(statedir, 'hello', ['init/all']);
       await unchanged(() => modules.activate(statedir, 'hello', ['ready/all', 'init/all']), 'MODULE_ROLE_CONFLICT', /already active in 'init\/all'/);
-      await unchanged(() => modules.deactivate(statedir, 'hello', ['ready/all']), 'MODULE_ROLE_CONFLICT', /not active in 'ready\/all': it is active in 'init\/all'/);
+      await unchanged(
+        () => modules.deactivate(statedir, 'hello', ['ready/all']),
+        'MODULE_ROLE_CONFLICT',
+        /not active in 'ready\/all': it is active in 'init\/all'/,
+      );
     });
 
     it("another file has one of its nodescripts' names in the role", async () => {
       await put(statedir, 'nodescripts/ready/group/compute/50-hello', '#!/bin/sh\necho mine\n', true);
-      await unchanged(() => modules.activate(statedir, 'hello', ['init/all', 'ready/group/compute']), 'MODULE_ROLE_CONFLICT', /ready\/group\/compute\/50-hello/);
+      await unchanged(
+        () => modules.activate(statedir, 'hello', ['init/all', 'ready/group/compute']),
+        'MODULE_ROLE_CONFLICT',
+        /ready\/group\/compute\/50-hello/,
+      );
     });
 
     it('a failing activate script: its links and .installed are undone', async () => {

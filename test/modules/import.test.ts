@@ -66,61 +66,116 @@ describe('module import', () => {
       ['an empty file', async () => Buffer.alloc(0), 'MODULE_ARCHIVE_INVALID', /not a tar archive/],
       ['a truncated archive', async () => (await tarOf(src, ['.'], '-cf')).subarray(0, 700), 'MODULE_ARCHIVE_INVALID', /truncated/],
       ['a broken bzip2 stream', async () => (await tarOf(src, ['.'])).subarray(0, 60), 'MODULE_ARCHIVE_INVALID', /bzip2/],
-      ['an entry with ..', async () => {
-        const d = await helloTree();
-        await writeFile(join(d, '..', 'evil-dotdot'), 'x');
-        return tarOf(d, ['nodescripts', '../evil-dotdot']);
-      }, 'MODULE_ARCHIVE_INVALID', /'\.\.\/evil-dotdot' climbs out with '\.\.'/],
-      ['an absolute entry', async () => {
-        const d = await helloTree();
-        return tarOf(d, ['nodescripts', join(d, 'defaultroles')]);
-      }, 'MODULE_ARCHIVE_INVALID', /has an absolute path/],
-      ['a symlink climbing out', async () => {
-        const d = await helloTree();
-        await symlink('../../../../etc/passwd', join(d, 'nodescripts', '60-evil'));
-        return tarOf(d, ['.']);
-      }, 'MODULE_ARCHIVE_INVALID', /symlink 'nodescripts\/60-evil' points at '\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd', outside the module/],
-      ['an absolute symlink', async () => {
-        const d = await helloTree();
-        await symlink('/etc/passwd', join(d, 'nodescripts', '60-evil'));
-        return tarOf(d, ['.']);
-      }, 'MODULE_ARCHIVE_INVALID', /points at '\/etc\/passwd', outside the module/],
-      ['a symlink out through the dropped top directory', async () => {
-        const parent = await mkdtemp(join(tmpdir(), 'muster-top-'));
-        await put(parent, 'pkg/nodescripts/10-a', 'x', true);
-        await symlink('../../other', join(parent, 'pkg/nodescripts/11-b'));
-        return tarOf(parent, ['pkg']);
-      }, 'MODULE_ARCHIVE_INVALID', /outside the module/],
-      ['a file written through a symlink', async () => {
-        const d = await helloTree();
-        await mkdir(join(d, 'real'));
-        await symlink('real', join(d, 'via'));
-        await writeFile(join(d, 'real', 'f'), 'x');
-        return tarOf(d, ['nodescripts', 'via', 'via/f']);
-      }, 'MODULE_ARCHIVE_INVALID', /'via\/f' lies beneath the symlink 'via'/],
-      ['a symlink through another symlink', async () => {
-        const d = await helloTree();
-        await symlink('.', join(d, 'nodescripts', 'here'));
-        await symlink('here/../..', join(d, 'nodescripts', '60-up'));
-        return tarOf(d, ['.']);
-      }, 'MODULE_ARCHIVE_INVALID', /symlink 'nodescripts\/60-up' points through another symlink \('nodescripts\/here'\)/],
-      ['an entry twice', async () => tarOf(await helloTree(), ['nodescripts', 'nodescripts/50-hello']), 'MODULE_ARCHIVE_INVALID', /'nodescripts\/50-hello' appears twice/],
-      ['a FIFO', async () => {
-        const d = await helloTree();
-        await execa('mkfifo', [join(d, 'nodescripts', '60-fifo')]);
-        return tarOf(d, ['.']);
-      }, 'MODULE_ARCHIVE_INVALID', /'nodescripts\/60-fifo' is a device, FIFO or unknown type '6'/],
-      ['a hard link', async () => {
-        const d = await helloTree();
-        await link(join(d, 'nodescripts', '50-hello'), join(d, 'nodescripts', '51-hard'));
-        return tarOf(d, ['.']);
-      }, 'MODULE_ARCHIVE_INVALID', /is a hard link/],
-      ['no nodescripts/', async () => {
-        const d = await mkdtemp(join(tmpdir(), 'muster-pmod-'));
-        await put(d, 'defaultroles', 'init/all\n');
-        await put(d, 'other/file', 'x');
-        return tarOf(d, ['.']);
-      }, 'MODULE_ARCHIVE_INVALID', /not a Perceus module: no nodescripts\/ directory/],
+      [
+        'an entry with ..',
+        async () => {
+          const d = await helloTree();
+          await writeFile(join(d, '..', 'evil-dotdot'), 'x');
+          return tarOf(d, ['nodescripts', '../evil-dotdot']);
+        },
+        'MODULE_ARCHIVE_INVALID',
+        /'\.\.\/evil-dotdot' climbs out with '\.\.'/,
+      ],
+      [
+        'an absolute entry',
+        async () => {
+          const d = await helloTree();
+          return tarOf(d, ['nodescripts', join(d, 'defaultroles')]);
+        },
+        'MODULE_ARCHIVE_INVALID',
+        /has an absolute path/,
+      ],
+      [
+        'a symlink climbing out',
+        async () => {
+          const d = await helloTree();
+          await symlink('../../../../etc/passwd', join(d, 'nodescripts', '60-evil'));
+          return tarOf(d, ['.']);
+        },
+        'MODULE_ARCHIVE_INVALID',
+        /symlink 'nodescripts\/60-evil' points at '\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd', outside the module/,
+      ],
+      [
+        'an absolute symlink',
+        async () => {
+          const d = await helloTree();
+          await symlink('/etc/passwd', join(d, 'nodescripts', '60-evil'));
+          return tarOf(d, ['.']);
+        },
+        'MODULE_ARCHIVE_INVALID',
+        /points at '\/etc\/passwd', outside the module/,
+      ],
+      [
+        'a symlink out through the dropped top directory',
+        async () => {
+          const parent = await mkdtemp(join(tmpdir(), 'muster-top-'));
+          await put(parent, 'pkg/nodescripts/10-a', 'x', true);
+          await symlink('../../other', join(parent, 'pkg/nodescripts/11-b'));
+          return tarOf(parent, ['pkg']);
+        },
+        'MODULE_ARCHIVE_INVALID',
+        /outside the module/,
+      ],
+      [
+        'a file written through a symlink',
+        async () => {
+          const d = await helloTree();
+          await mkdir(join(d, 'real'));
+          await symlink('real', join(d, 'via'));
+          await writeFile(join(d, 'real', 'f'), 'x');
+          return tarOf(d, ['nodescripts', 'via', 'via/f']);
+        },
+        'MODULE_ARCHIVE_INVALID',
+        /'via\/f' lies beneath the symlink 'via'/,
+      ],
+      [
+        'a symlink through another symlink',
+        async () => {
+          const d = await helloTree();
+          await symlink('.', join(d, 'nodescripts', 'here'));
+          await symlink('here/../..', join(d, 'nodescripts', '60-up'));
+          return tarOf(d, ['.']);
+        },
+        'MODULE_ARCHIVE_INVALID',
+        /symlink 'nodescripts\/60-up' points through another symlink \('nodescripts\/here'\)/,
+      ],
+      [
+        'an entry twice',
+        async () => tarOf(await helloTree(), ['nodescripts', 'nodescripts/50-hello']),
+        'MODULE_ARCHIVE_INVALID',
+        /'nodescripts\/50-hello' appears twice/,
+      ],
+      [
+        'a FIFO',
+        async () => {
+          const d = await helloTree();
+          await execa('mkfifo', [join(d, 'nodescripts', '60-fifo')]);
+          return tarOf(d, ['.']);
+        },
+        'MODULE_ARCHIVE_INVALID',
+        /'nodescripts\/60-fifo' is a device, FIFO or unknown type '6'/,
+      ],
+      [
+        'a hard link',
+        async () => {
+          const d = await helloTree();
+          await link(join(d, 'nodescripts', '50-hello'), join(d, 'nodescripts', '51-hard'));
+          return tarOf(d, ['.']);
+        },
+        'MODULE_ARCHIVE_INVALID',
+        /is a hard link/,
+      ],
+      [
+        'no nodescripts/',
+        async () => {
+          const d = await mkdtemp(join(tmpdir(), 'muster-pmod-'));
+          await put(d, 'defaultroles', 'init/all\n');
+          await put(d, 'other/file', 'x');
+          return tarOf(d, ['.']);
+        },
+        'MODULE_ARCHIVE_INVALID',
+        /not a Perceus module: no nodescripts\/ directory/,
+      ],
     ];
     for (const [what, archive, code, message] of cases) {
       it(what, async () => {

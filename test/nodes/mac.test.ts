@@ -18,11 +18,24 @@ describe('parseMac', () => {
   ];
   for (const [input, want] of good) it(`accepts ${JSON.stringify(input)}`, () => assert.equal(parseMac(input), want));
 
-  const bad = ['zz:zz:zz:zz:zz:zz', 'aa:bb:cc:dd:ee', 'aa:bb:cc:dd:ee:ff:00', 'aa:bb-cc:dd:ee:ff', 'aabbccddeef', '', 'x'.repeat(1000), 'aa:bb:cc:dd:ee:ff\0', '001:aa:bb:cc:dd:ee'];
+  const bad = [
+    'zz:zz:zz:zz:zz:zz',
+    'aa:bb:cc:dd:ee',
+    'aa:bb:cc:dd:ee:ff:00',
+    'aa:bb-cc:dd:ee:ff',
+    'aabbccddeef',
+    '',
+    'x'.repeat(1000),
+    'aa:bb:cc:dd:ee:ff\0',
+    '001:aa:bb:cc:dd:ee',
+  ];
   for (const input of bad) {
     it(`refuses ${JSON.stringify(input.slice(0, 30))} with MAC_INVALID`, () => {
       assert.equal(tryParseMac(input), null);
-      assert.throws(() => parseMac(input), (e) => e instanceof MusterError && e.code === 'MAC_INVALID' && /is not a MAC address/.test(e.message));
+      assert.throws(
+        () => parseMac(input),
+        (e) => e instanceof MusterError && e.code === 'MAC_INVALID' && /is not a MAC address/.test(e.message),
+      );
     });
   }
 
@@ -38,7 +51,10 @@ describe('parseMac', () => {
   for (const [input, why] of notNics) {
     it(`refuses ${input} as a NodeID, saying why`, () => {
       assert.equal(tryParseMac(input), null);
-      assert.throws(() => parseMac(input), (e) => e instanceof MusterError && e.code === 'MAC_INVALID' && why.test(e.message));
+      assert.throws(
+        () => parseMac(input),
+        (e) => e instanceof MusterError && e.code === 'MAC_INVALID' && why.test(e.message),
+      );
     });
   }
   it('accepts unicast MACs, locally administered included', () => {

@@ -46,7 +46,10 @@ await describeEachBackend('desired ipaddr and observed address', (kind) => {
 });
 
 it('node status shows where a node came from, marked when it is not its set ipaddr', () => {
-  const row = (ipaddr: string | null, observedIpaddr: string | null) => statusTable([{ ...API_NODE, ipaddr, observedIpaddr }], 0)[2]!.slice(36, 58).trim();
+  const row = (ipaddr: string | null, observedIpaddr: string | null) =>
+    statusTable([{ ...API_NODE, ipaddr, observedIpaddr }], 0)[2]!
+      .slice(36, 58)
+      .trim();
   assert.equal(row(null, null), '(undefined)');
   assert.equal(row('10.50.0.100', null), '10.50.0.100');
   assert.equal(row(null, '10.9.0.2'), '10.9.0.2');
@@ -55,7 +58,22 @@ it('node status shows where a node came from, marked when it is not its set ipad
 });
 
 const API_NODE: ApiNode = {
-  mac: MAC, name: 'n0000', group: 'cluster', vnfs: '', enabled: true, debug: 0, desc: '', bootenv: 'discovery', status: 'init',
-  ipaddr: null, observedIpaddr: null, observedAt: null, lastcontact: null, timedOutAt: null, lastExit: null, lastReport: null,
-  createdAt: '2024-01-01T00:00:00Z', updatedAt: '2024-01-01T00:00:00Z',
+  mac: MAC,
+  name: 'n0000',
+  group: 'cluster',
+  vnfs: '',
+  enabled: true,
+  debug: 0,
+  desc: '',
+  bootenv: 'discovery',
+  status: 'init',
+  ipaddr: null,
+  observedIpaddr: null,
+  observedAt: null,
+  lastcontact: null,
+  timedOutAt: null,
+  lastExit: null,
+  lastReport: null,
+  createdAt: '2024-01-01T00:00:00Z',
+  updatedAt: '2024-01-01T00:00:00Z',
 };

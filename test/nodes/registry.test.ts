@@ -21,8 +21,15 @@ await describeEachBackend('node registry', (kind) => {
   const count = async () => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM nodes')).rows[0]!.n;
 
   it('names new nodes from the template, lowest free number first, refilling gaps', async () => {
-    const added = await addNodes(t.db, [0, 1, 2, 3].map((i) => ({ mac: mac(i) })), defaults);
-    assert.deepEqual(added.map((n) => n.name), ['n0000', 'n0001', 'n0002', 'n0003']);
+    const added = await addNodes(
+      t.db,
+      [0, 1, 2, 3].map((i) => ({ mac: mac(i) })),
+      defaults,
+    );
+    assert.deepEqual(
+      added.map((n) => n.name),
+      ['n0000', 'n0001', 'n0002', 'n0003'],
+    );
     assert.equal(added[0]!.group, 'cluster');
     await deleteNodes(t.db, [mac(1)]);
     assert.equal((await addNode(t.db, { mac: mac(9) }, defaults)).name, 'n0001');
@@ -37,17 +44,36 @@ await describeEachBackend('node registry', (kind) => {
 
   it('follows First Node, Total Nodes and a suffix, and refuses to hand out a duplicate when full', async () => {
     const d = { ...defaults, nameTemplate: 'rack1-##.ib', firstNode: 5, totalNodes: 2 };
-    assert.deepEqual((await addNodes(t.db, [{ mac: mac(1) }, { mac: mac(2) }], d)).map((n) => n.name), ['rack1-05.ib', 'rack1-06.ib']);
+    assert.deepEqual(
+      (await addNodes(t.db, [{ mac: mac(1) }, { mac: mac(2) }], d)).map((n) => n.name),
+      ['rack1-05.ib', 'rack1-06.ib'],
+    );
     await assert.rejects(addNode(t.db, { mac: mac(3) }, d), code('NAMES_EXHAUSTED'));
     assert.equal(await count(), 2);
   });
 
   it('counts only exact template spellings, past the width too, and skips names given in the same batch', async () => {
     const d = { ...defaults, nameTemplate: 'n##', totalNodes: 200 };
-    await addNodes(t.db, [{ mac: mac(1), name: 'n005' }, { mac: mac(2), name: 'n100' }, { mac: mac(3), name: 'n00' }], d);
+    await addNodes(
+      t.db,
+      [
+        { mac: mac(1), name: 'n005' },
+        { mac: mac(2), name: 'n100' },
+        { mac: mac(3), name: 'n00' },
+      ],
+      d,
+    );
     const got = await addNodes(t.db, [{ mac: mac(4) }, { mac: mac(5), name: 'n01' }, { mac: mac(6) }], d);
-    assert.deepEqual(got.map((n) => n.name), ['n02', 'n01', 'n03'], 'n005 is not n05; n00 and n01 are taken');
-    await addNodes(t.db, Array.from({ length: 96 }, (_, i) => ({ mac: mac(10 + i) })), d);
+    assert.deepEqual(
+      got.map((n) => n.name),
+      ['n02', 'n01', 'n03'],
+      'n005 is not n05; n00 and n01 are taken',
+    );
+    await addNodes(
+      t.db,
+      Array.from({ length: 96 }, (_, i) => ({ mac: mac(10 + i) })),
+      d,
+    );
     assert.equal((await addNode(t.db, { mac: mac(200) }, d)).name, 'n101', 'n100 was given; numbers outgrow the width');
   });
 
@@ -61,7 +87,17 @@ await describeEachBackend('node registry', (kind) => {
   it('refuses a duplicate name (Perceus allowed them) and an invalid one', async () => {
     await addNode(t.db, { mac: mac(1), name: 'web1' }, defaults);
     await assert.rejects(addNode(t.db, { mac: mac(2), name: 'web1' }, defaults), code('NAME_TAKEN'));
-    await assert.rejects(addNodes(t.db, [{ mac: mac(3), name: 'x' }, { mac: mac(4), name: 'x' }], defaults), code('NAME_TAKEN'));
+    await assert.rejects(
+      addNodes(
+        t.db,
+        [
+          { mac: mac(3), name: 'x' },
+          { mac: mac(4), name: 'x' },
+        ],
+        defaults,
+      ),
+      code('NAME_TAKEN'),
+    );
     for (const bad of ['../../x', 'a b', '-a', 'a_b', 'x'.repeat(64), '']) {
       await assert.rejects(addNode(t.db, { mac: mac(5), name: bad }, defaults), code('NAME_INVALID'), bad);
     }
@@ -72,11 +108,18 @@ await describeEachBackend('node registry', (kind) => {
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => addNode(t.db, { mac: mac(100 + i) }, defaults)));
     const names = new Set(results.map((n) => n.name));
     assert.equal(names.size, 40);
-    assert.deepEqual([...names].sort(), Array.from({ length: 40 }, (_, i) => `n${String(i).padStart(4, '0')}`));
+    assert.deepEqual(
+      [...names].sort(),
+      Array.from({ length: 40 }, (_, i) => `n${String(i).padStart(4, '0')}`),
+    );
   });
 
   it('sets fields with validation, resolving Perceus key spellings', async () => {
-    await addNodes(t.db, [1, 2, 3].map((i) => ({ mac: mac(i) })), defaults);
+    await addNodes(
+      t.db,
+      [1, 2, 3].map((i) => ({ mac: mac(i) })),
+      defaults,
+    );
     const set = await setNodes(t.db, [mac(1), mac(2)], resolveSetKey('Group'), 'compute');
     assert.deepEqual(set.map((n) => n.group).sort(), ['compute', 'compute']);
     assert.equal((await getNodeByMac(t.db, mac(3)))!.group, 'cluster');
@@ -95,13 +138,23 @@ await describeEachBackend('node registry', (kind) => {
   });
 
   it('selects by ranges, globs and exact names, reporting missing ones, naturally sorted', async () => {
-    await addNodes(t.db, Array.from({ length: 12 }, (_, i) => ({ mac: mac(i), name: `n${i}` })), defaults);
+    await addNodes(
+      t.db,
+      Array.from({ length: 12 }, (_, i) => ({ mac: mac(i), name: `n${i}` })),
+      defaults,
+    );
     const s = await selectNodes(t.db, ['n[1-3]', 'n1?', 'n99', 'x*']);
-    assert.deepEqual(s.nodes.map((n) => n.name), ['n1', 'n2', 'n3', 'n10', 'n11']);
+    assert.deepEqual(
+      s.nodes.map((n) => n.name),
+      ['n1', 'n2', 'n3', 'n10', 'n11'],
+    );
     assert.deepEqual(s.missing, ['n99', 'x*']);
     assert.deepEqual((await selectNodes(t.db, ['n.'])).nodes, [], 'a dot is literal, not a regex wildcard');
     const byMac = await selectNodes(t.db, [mac(2).toUpperCase(), '02:00:00:00:0f:0f'], { byMac: true });
-    assert.deepEqual(byMac.nodes.map((n) => n.name), ['n2']);
+    assert.deepEqual(
+      byMac.nodes.map((n) => n.name),
+      ['n2'],
+    );
     assert.deepEqual(byMac.missing, ['02:00:00:00:0F:0F']);
   });
 

@@ -29,12 +29,13 @@ await describeEachBackend('node replace with jobs', (kind) => {
     return rows[0]!;
   };
   const jobsOf = async () =>
-    (await t.db.query<{ id: string; node: string; state: string; ready: boolean }>(
-      `SELECT id::text, node::text, state, ready FROM jobs ORDER BY id`,
-    )).rows;
+    (await t.db.query<{ id: string; node: string; state: string; ready: boolean }>(`SELECT id::text, node::text, state, ready FROM jobs ORDER BY id`)).rows;
 
   it('moves finished and queued jobs to the new MAC; the queued head stays claimable there', async () => {
-    const [burnIn, later] = await addJobs(t.db, [{ node: OLD, jig: 'noop' }, { node: OLD, jig: 'noop' }]);
+    const [burnIn, later] = await addJobs(t.db, [
+      { node: OLD, jig: 'noop' },
+      { node: OLD, jig: 'noop' },
+    ]);
     const c = await claim(1);
     assert.equal(c.id, String(burnIn!.id));
     await t.db.query(`SELECT muster_finish_job($1, 'test', 1, 'succeeded', NULL, NULL, NULL, NULL)`, [burnIn!.id]);
@@ -55,6 +56,9 @@ await describeEachBackend('node replace with jobs', (kind) => {
       replaceNode(t.db, OLD, { mac: NEW }),
       (e) => e instanceof MusterError && e.code === 'JOB_ACTIVE' && /n0000' is running job \d+/.test(e.message),
     );
-    assert.deepEqual((await jobsOf()).map((j) => j.node), [OLD]);
+    assert.deepEqual(
+      (await jobsOf()).map((j) => j.node),
+      [OLD],
+    );
   });
 });

@@ -22,7 +22,11 @@ await describeEachBackend('node timeout', (kind) => {
     t.db.query(`UPDATE nodes SET status = 'ready', lastcontact = now() - make_interval(secs => $2) WHERE mac = ANY($1::macaddr[])`, [macs, seconds]);
 
   it('marks nodes silent past the timeout once, with one event; never-seen and fresh nodes stay', async () => {
-    await addNodes(t.db, [0, 1, 2].map((i) => ({ mac: mac(i) })), defaults);
+    await addNodes(
+      t.db,
+      [0, 1, 2].map((i) => ({ mac: mac(i) })),
+      defaults,
+    );
     await silentFor([mac(0)], 120);
     await silentFor([mac(1)], 5);
     assert.equal(await markTimedOut(t.db, 60), 1);
@@ -46,10 +50,17 @@ await describeEachBackend('node timeout', (kind) => {
 
   it('concurrent sweeps (daemons sharing the database) write exactly one event per node', async () => {
     const macs = Array.from({ length: 300 }, (_, i) => mac(i));
-    await addNodes(t.db, macs.map((m) => ({ mac: m })), defaults);
+    await addNodes(
+      t.db,
+      macs.map((m) => ({ mac: m })),
+      defaults,
+    );
     await silentFor(macs, 120);
     const marked = await Promise.all(Array.from({ length: 6 }, () => markTimedOut(t.db, 60)));
-    assert.equal(marked.reduce((a, b) => a + b, 0), 300);
+    assert.equal(
+      marked.reduce((a, b) => a + b, 0),
+      300,
+    );
     const events = await timeoutEvents();
     assert.equal(events.length, 300);
     assert.equal(new Set(events.map((e) => e.node)).size, 300);

@@ -16,7 +16,9 @@ import { fixture, DEFAULTS, writeModule, type Fixture } from './fixture.js';
 /** Runs a script as a node would (busybox sh in an empty directory); returns exit code and output. */
 function runOnNode(script: Buffer, cwd: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = execFile('busybox', ['sh', '-s'], { cwd, env: { PATH: '/usr/bin:/bin' } }, (err, stdout, stderr) => resolve({ code: err ? (err.code as number) : 0, out: stdout + stderr }));
+    const child = execFile('busybox', ['sh', '-s'], { cwd, env: { PATH: '/usr/bin:/bin' } }, (err, stdout, stderr) =>
+      resolve({ code: err ? (err.code as number) : 0, out: stdout + stderr }),
+    );
     child.stdin!.end(script);
   });
 }
@@ -84,7 +86,12 @@ describe('the shipped default module tree', () => {
     await mkdir(join(f.statedir, 'files'), { recursive: true });
     await writeFile(join(f.statedir, 'files/motd'), 'welcome\n');
     await addNode(f.db, { mac: '02:00:00:00:02:02', name: 'full' }, { ...DEFAULTS, vnfs: 'img1' });
-    await writeModule(f.statedir, 'init/vnfs/img1/50-fetch', '#!/bin/sh\ngetfile files/motd && cat motd\ngetfile files/missing || echo fetch-failed-as-expected\n', false);
+    await writeModule(
+      f.statedir,
+      'init/vnfs/img1/50-fetch',
+      '#!/bin/sh\ngetfile files/motd && cat motd\ngetfile files/missing || echo fetch-failed-as-expected\n',
+      false,
+    );
     const r = await f.service.provide({ state: 'init', mac: '02:00:00:00:02:02', ip: '127.0.0.1', proto: 'http' });
     // the last module would reboot the test machine: cut the script before its reboot line
     const text = r.script.toString();

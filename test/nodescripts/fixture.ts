@@ -28,7 +28,11 @@ export interface Fixture extends TestDb {
   service: NodescriptService;
 }
 
-export async function fixture(kind: Backend, over: Partial<NodescriptServiceOptions> = {}, render: Partial<NodescriptServiceOptions['render']> = {}): Promise<Fixture> {
+export async function fixture(
+  kind: Backend,
+  over: Partial<NodescriptServiceOptions> = {},
+  render: Partial<NodescriptServiceOptions['render']> = {},
+): Promise<Fixture> {
   const t = await freshDb(kind);
   const service = new NodescriptService({
     db: t.db,
@@ -48,7 +52,11 @@ export async function fixture(kind: Backend, over: Partial<NodescriptServiceOpti
 }
 
 /** Sends `payload` to a TCP port and collects everything until the server closes (or `timeoutMs`). */
-export function talk(port: number, payload: Buffer | string | null, opts: { half?: boolean; timeoutMs?: number } = {}): Promise<{ text: string; closed: boolean; ms: number }> {
+export function talk(
+  port: number,
+  payload: Buffer | string | null,
+  opts: { half?: boolean; timeoutMs?: number } = {},
+): Promise<{ text: string; closed: boolean; ms: number }> {
   return new Promise((resolve) => {
     const started = Date.now();
     const sock = connect({ port, host: '127.0.0.1' });

@@ -17,10 +17,33 @@ const gc = runInNewContext('gc') as () => void;
 /** A deterministic PRNG so a failure can be replayed. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
 }
 
-const WORDS = ['init', 'ready', 'ping', 'log', 'nodeid=', 'nodename=', '../', '%2e%2e', 'zz:zz:zz:zz:zz:zz', '00:11:22:33:44:55', '\t', ' ', '=', '==', 'single-user', '$(reboot)', '`id`', ';', '\r', '\u00e9', '\u0000', 'x'.repeat(300)];
+const WORDS = [
+  'init',
+  'ready',
+  'ping',
+  'log',
+  'nodeid=',
+  'nodename=',
+  '../',
+  '%2e%2e',
+  'zz:zz:zz:zz:zz:zz',
+  '00:11:22:33:44:55',
+  '\t',
+  ' ',
+  '=',
+  '==',
+  'single-user',
+  '$(reboot)',
+  '`id`',
+  ';',
+  '\r',
+  '\u00e9',
+  '\u0000',
+  'x'.repeat(300),
+];
 
 function malformed987(r: () => number): { payload: Buffer; half: boolean } {
   const kind = Math.floor(r() * 5);
@@ -34,7 +57,15 @@ function malformed987(r: () => number): { payload: Buffer; half: boolean } {
 
 function malformedHttp(r: () => number): string {
   const junk = Array.from({ length: 1 + Math.floor(r() * 5) }, () => encodeURIComponent(WORDS[Math.floor(r() * WORDS.length)]!)).join(r() < 0.5 ? '&' : '/');
-  const paths = [`/nodescripts/${junk}`, `/nodescripts/init?${junk}`, `/nodescripts/init?hwaddr=${junk}`, `/files/${junk}`, `/files/files/${junk}`, `/nodescripts/init/report?${junk}`, `/provisiond?${junk}`];
+  const paths = [
+    `/nodescripts/${junk}`,
+    `/nodescripts/init?${junk}`,
+    `/nodescripts/init?hwaddr=${junk}`,
+    `/files/${junk}`,
+    `/files/files/${junk}`,
+    `/nodescripts/init/report?${junk}`,
+    `/provisiond?${junk}`,
+  ];
   return paths[Math.floor(r() * paths.length)]!;
 }
 
@@ -59,9 +90,11 @@ function httpRaw(port: number, path: string): Promise<{ status: number; closed: 
 
 async function pool<T>(items: T[], width: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (i < items.length) await fn(items[i++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
 }
 
 describe('fuzz: 10,000 malformed inputs to 987 and HTTP', () => {
@@ -72,7 +105,15 @@ describe('fuzz: 10,000 malformed inputs to 987 and HTTP', () => {
   before(async () => {
     f = await fixture('pglite');
     await writeModule(f.statedir, 'init/all/10-hello', '#!/bin/sh\necho "echo hello $NODENAME"\n');
-    srv = await startProvisiondServer({ service: f.service, log: silentLogger(), port: 0, host: '127.0.0.1', readTimeoutMs: 300, lineLimit: 1024, arpTable: '/dev/null' });
+    srv = await startProvisiondServer({
+      service: f.service,
+      log: silentLogger(),
+      port: 0,
+      host: '127.0.0.1',
+      readTimeoutMs: 300,
+      lineLimit: 1024,
+      arpTable: '/dev/null',
+    });
     app = Fastify();
     useProblems(app);
     await app.register(nodescriptRoutes({ service: f.service }));

@@ -16,7 +16,11 @@ import { describeEachBackend } from '../helpers/db.js';
 import { DEFAULTS, fixture, writeModule, type Fixture } from './fixture.js';
 
 const run = promisify(execFile);
-const sh = (cmd: string, env: Record<string, string> = {}) => run('sh', ['-c', cmd], { env: { ...process.env, ...env } }).then((r) => r.stdout, (e: { stdout: string; code: number }) => ({ failed: e.code, stdout: e.stdout }));
+const sh = (cmd: string, env: Record<string, string> = {}) =>
+  run('sh', ['-c', cmd], { env: { ...process.env, ...env } }).then(
+    (r) => r.stdout,
+    (e: { stdout: string; code: number }) => ({ failed: e.code, stdout: e.stdout }),
+  );
 
 /** A PATH holding only busybox applets: the node has no curl. */
 async function busyboxPath(): Promise<string> {
@@ -129,7 +133,12 @@ await describeEachBackend('node-facing HTTP: nodescripts, provisiond, files', (k
   });
 
   it('report refuses junk', async () => {
-    for (const url of ['/nodescripts/init/report?hwaddr=02:00:00:00:00:01', '/nodescripts/init/report?hwaddr=02:00:00:00:00:01&exit=999', '/nodescripts/init/report?hwaddr=x&exit=1', '/nodescripts/a-b/report?hwaddr=02:00:00:00:00:01&exit=1']) {
+    for (const url of [
+      '/nodescripts/init/report?hwaddr=02:00:00:00:00:01',
+      '/nodescripts/init/report?hwaddr=02:00:00:00:00:01&exit=999',
+      '/nodescripts/init/report?hwaddr=x&exit=1',
+      '/nodescripts/a-b/report?hwaddr=02:00:00:00:00:01&exit=1',
+    ]) {
       const r = await app.inject({ method: 'POST', url, payload: 'x', headers: { 'content-type': 'text/plain' } });
       assert.equal(r.statusCode, 400, url);
     }
@@ -156,9 +165,20 @@ await describeEachBackend('node-facing HTTP: nodescripts, provisiond, files', (k
 
   it('/files refuses traversal in every spelling', async () => {
     for (const path of [
-      '/files/../secret', '/files/files/../../secret', '/files/%2e%2e/secret', '/files/files/%2E%2E/%2e%2e/secret', '/files/files%2f..%2f..%2fsecret',
-      '/files//etc/passwd', '/files/%2fetc%2fpasswd', '/files/files/..%5c..%5csecret', '/files/files/%00', '/files/secret', '/files/pgdata/PG_VERSION',
-      '/files/files/escape', '/files/files/%zz', '/files/files/./sub/data.bin',
+      '/files/../secret',
+      '/files/files/../../secret',
+      '/files/%2e%2e/secret',
+      '/files/files/%2E%2E/%2e%2e/secret',
+      '/files/files%2f..%2f..%2fsecret',
+      '/files//etc/passwd',
+      '/files/%2fetc%2fpasswd',
+      '/files/files/..%5c..%5csecret',
+      '/files/files/%00',
+      '/files/secret',
+      '/files/pgdata/PG_VERSION',
+      '/files/files/escape',
+      '/files/files/%zz',
+      '/files/files/./sub/data.bin',
     ]) {
       const out = await sh(`curl -s --path-as-is -o /dev/null -w '%{http_code}' '${base}${path}'`);
       assert.equal(out, '400', path);

@@ -39,7 +39,12 @@ function sleepers(arg: string): number {
 }
 
 async function noSleepers(arg: string): Promise<void> {
-  await until(`no 'sleep ${arg}' process left running`, () => sleepers(arg), (n) => n === 0, 20_000);
+  await until(
+    `no 'sleep ${arg}' process left running`,
+    () => sleepers(arg),
+    (n) => n === 0,
+    20_000,
+  );
 }
 
 describe('module processes (issue 8: 9, 10, 11)', () => {
@@ -50,7 +55,11 @@ describe('module processes (issue 8: 9, 10, 11)', () => {
     await writeModule(f.statedir, 'init/all/10-hello', '#!/bin/sh\necho "echo hello $NODENAME"\n');
     await writeModule(f.statedir, 'helper/all/10-helper', '#!/bin/sh\nsetsid sleep 1101 &\nsleep 1102 &\necho "echo rendered"\n');
     await writeModule(f.statedir, 'hang/all/10-hang', '#!/bin/sh\nsetsid sleep 1103 &\nexec sleep 1104\n');
-    await writeModule(f.statedir, 'quiet/all/10-quiet', '#!/bin/sh\nsleep 1105 >/dev/null 2>&1 &\nsetsid sleep 1106 >/dev/null 2>&1 </dev/null &\necho "echo quiet"\n');
+    await writeModule(
+      f.statedir,
+      'quiet/all/10-quiet',
+      '#!/bin/sh\nsleep 1105 >/dev/null 2>&1 &\nsetsid sleep 1106 >/dev/null 2>&1 </dev/null &\necho "echo quiet"\n',
+    );
     for (let i = 0; i < 10; i++) assert.equal((await ask(i, 'init')).ok, true);
   });
   after(() => f.cleanup());
@@ -97,7 +106,11 @@ describe('module processes (issue 8: 9, 10, 11)', () => {
     });
     const g = await fixture('pglite', { log: pino({ level: 'warn' }, sink) }, { limits: { timeoutMs: 240_000, outputLimit: 1 << 20 } });
     try {
-      await writeModule(g.statedir, 'init/all/10-noisy', '#!/bin/sh\nyes "a line of module stderr that goes on and on" | head -c 200000000 >&2\necho "echo noisy"\n');
+      await writeModule(
+        g.statedir,
+        'init/all/10-noisy',
+        '#!/bin/sh\nyes "a line of module stderr that goes on and on" | head -c 200000000 >&2\necho "echo noisy"\n',
+      );
       const r = await bounded('noisy render', g.service.provide({ state: 'init', mac: mac(20), ip: null, proto: 'http' }), 240_000);
       assert.equal(r.ok, true, r.reason);
       assert.match(r.script.toString(), /echo noisy/);

@@ -150,18 +150,29 @@ describe('Perceus modules run unchanged on a master without Perceus', { skip: re
   before(async () => {
     statedir = await mkdtemp(join(tmpdir(), 'muster-perceus-'));
     // An admin's Perceus tree: the daemon installs no default modules next to it.
-    for (const [rel, text] of [['init/all/00-init.sh', INIT], ['init/all/50-ipaddr.pl', IPADDR], ['ready/all/25-syncnodes.sh', SYNCNODES]] as const) {
+    for (const [rel, text] of [
+      ['init/all/00-init.sh', INIT],
+      ['init/all/50-ipaddr.pl', IPADDR],
+      ['ready/all/25-syncnodes.sh', SYNCNODES],
+    ] as const) {
       const path = join(statedir, 'nodescripts', rel);
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, text);
       await chmod(path, 0o755);
     }
     d = await spawnDaemon({ statedir, env: { MUSTER_MASTER_NETWORK_DEVICE: 'lo', MUSTER_VNFS_TRANSFER_MASTER: '10.9.8.7' } });
-    for (const [mac, name] of [['00:00:00:00:00:01', 'n0000'], ['00:00:00:00:00:02', 'n0001'], ['00:00:00:00:00:03', 'n0002']]) {
+    for (const [mac, name] of [
+      ['00:00:00:00:00:01', 'n0000'],
+      ['00:00:00:00:00:02', 'n0001'],
+      ['00:00:00:00:00:03', 'n0002'],
+    ]) {
       const r = await cli(d, ['node', 'add', mac!, name!]);
       assert.equal(r.exitCode, 0, r.stderr);
     }
-    for (const [key, value, node] of [['enabled', '0', 'n0001'], ['debug', '2', 'n0002']]) {
+    for (const [key, value, node] of [
+      ['enabled', '0', 'n0001'],
+      ['debug', '2', 'n0002'],
+    ]) {
       const r = await cli(d, ['node', 'set', key!, value!, node!, '-y']);
       assert.equal(r.exitCode, 0, r.stderr);
     }
@@ -184,11 +195,10 @@ describe('Perceus modules run unchanged on a master without Perceus', { skip: re
   });
 
   it('init of a debug-0 node: no debug line, and the Perl module has the network config', async () => {
-    assert.equal(await ask('init nodeid=00:00:00:00:00:01\n'), FRAME(
-      START +
-        IFCFG('eth0', 'BOOTPROTO=static\nIPADDR=10.1.0.10\nNETMASK=255.0.0.0\nGATEWAY=127.0.0.1\n') +
-        IFCFG('eth1', 'BOOTPROTO=dhcp\n'),
-    ));
+    assert.equal(
+      await ask('init nodeid=00:00:00:00:00:01\n'),
+      FRAME(START + IFCFG('eth0', 'BOOTPROTO=static\nIPADDR=10.1.0.10\nNETMASK=255.0.0.0\nGATEWAY=127.0.0.1\n') + IFCFG('eth1', 'BOOTPROTO=dhcp\n')),
+    );
   });
 
   it('init of a disabled node stops it; init of a debug-2 node shows the level and traces', async () => {
@@ -225,31 +235,39 @@ describe("muster's Perceus::Config keeps Perceus's parser rules", { skip: requir
   /** Runs Perl code after loading the library the way a Perceus module does; returns stdout. */
   const perl = async (code: string): Promise<{ stdout: string; stderr: string; exitCode: number }> => {
     const program = `BEGIN { require "${PERCEUS_INCLUDE}"; } use Perceus::Config; ${code}`;
-    const r = await execa('perl', ['-e', program], { env: { PATH: '/bin:/usr/bin', STATEDIR: dir + '/', ...perlCompatEnv() }, extendEnv: false, reject: false, stripFinalNewline: false });
+    const r = await execa('perl', ['-e', program], {
+      env: { PATH: '/bin:/usr/bin', STATEDIR: dir + '/', ...perlCompatEnv() },
+      extendEnv: false,
+      reject: false,
+      stripFinalNewline: false,
+    });
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
   };
   const dump = 'my %c = parse_config($ARGV[0] // "/etc/perceus/perceus.conf"); print map { "$_=" . join("|", @{$c{$_}}) . "\\n" } sort keys %c;';
 
   it('comments, quotes, comma lists, inner spaces in keys; empty value = unset; the last line wins', async () => {
-    await writeFile(join(dir, 'perceus', 'perceus.conf'), [
-      '# comment = not a setting',
-      '   # indented comment',
-      '',
-      'master network device = eth9',
-      '  vnfs transfer method   =   "nfs"  ',
-      'master network device = eth1',
-      'vnfs transfer prefix =',
-      'list  key = a , b,c',
-      'node timeout = 600',
-      'node timeout = ',
-      'not a setting',
-    ].join('\n') + '\n');
+    await writeFile(
+      join(dir, 'perceus', 'perceus.conf'),
+      [
+        '# comment = not a setting',
+        '   # indented comment',
+        '',
+        'master network device = eth9',
+        '  vnfs transfer method   =   "nfs"  ',
+        'master network device = eth1',
+        'vnfs transfer prefix =',
+        'list  key = a , b,c',
+        'node timeout = 600',
+        'node timeout = ',
+        'not a setting',
+      ].join('\n') + '\n',
+    );
     const r = await perl(dump);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(r.stdout, 'list  key=a|b|c\nmaster network device=eth1\nnode timeout=600\nvnfs transfer method=nfs\n');
   });
 
-  it('a file other than Perceus\'s own is read from its path; a missing one gives an empty hash and a warning', async () => {
+  it("a file other than Perceus's own is read from its path; a missing one gives an empty hash and a warning", async () => {
     const other = join(dir, 'other.conf');
     await writeFile(other, 'Node Name = "c###"\n');
     const r = await perl(`${dump.replace('$ARGV[0] // "/etc/perceus/perceus.conf"', `"${other}"`)}`);

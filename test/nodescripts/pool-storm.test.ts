@@ -43,9 +43,15 @@ it(`${NODES} nodes booting at once on a 1-connection pool get scripts, never an 
       vnfs: { vnfsMethod: 'http', vnfsMaster: '127.0.0.1:3000', vnfsPrefix: '' },
     },
   });
-  const replies = await Promise.all(Array.from({ length: NODES }, (_, i) => service.provide({ state: 'init', mac: simulatedMac(i), ip: '127.0.0.1', proto: 'http' })));
+  const replies = await Promise.all(
+    Array.from({ length: NODES }, (_, i) => service.provide({ state: 'init', mac: simulatedMac(i), ip: '127.0.0.1', proto: 'http' })),
+  );
   const errors = replies.filter((r) => !r.ok && r.code !== 'DB_BUSY');
-  assert.deepEqual(errors.slice(0, 3).map((r) => `${r.code}: ${r.reason}`), [], `${errors.length} of ${NODES} nodes got an error script`);
+  assert.deepEqual(
+    errors.slice(0, 3).map((r) => `${r.code}: ${r.reason}`),
+    [],
+    `${errors.length} of ${NODES} nodes got an error script`,
+  );
   for (const r of replies.filter((x) => !x.ok)) assert.match(r.script.toString(), /exit 75\n/, 'a busy master hands out a retry script');
   const served = replies.filter((r) => r.ok).length;
   assert.ok(served > 0, 'the bounded wait serves nodes despite the shortage');

@@ -33,8 +33,14 @@ describe('provisiond (987) connection limits per peer and in all', () => {
     await writeModule(f.statedir, 'init/all/10-hello', '#!/bin/sh\necho "echo hello $NODENAME"\n');
     const log = pino({ level: 'warn' }, { write: (s: string) => void logLines.push(s) });
     srv = await startProvisiondServer({
-      service: f.service, log, port: 0, host: '127.0.0.1', arpTable: '/dev/null',
-      readTimeoutMs: 60_000, maxConnectionsPerPeer: 5, maxConnections: 8,
+      service: f.service,
+      log,
+      port: 0,
+      host: '127.0.0.1',
+      arpTable: '/dev/null',
+      readTimeoutMs: 60_000,
+      maxConnectionsPerPeer: 5,
+      maxConnections: 8,
     });
   });
   after(async () => {
@@ -48,7 +54,10 @@ describe('provisiond (987) connection limits per peer and in all', () => {
     for (let i = 0; i < 20; i++) {
       const c = await open(srv.port, '127.0.0.1');
       assert.ok(await closedWithin(c), `connection ${i + 6} from 127.0.0.1 was kept open`);
-      assert.match(c.text(), /^# PERCEUSD START\n# NODESCRIPT START\necho 'muster: 127\.0\.0\.1 already has 5 connections open, the most one address may have \(muster.conf: provisiond connections per peer\); try again later' >&2\nexit 1\n# NODESCRIPT END\n# PROVISIOND END\n$/);
+      assert.match(
+        c.text(),
+        /^# PERCEUSD START\n# NODESCRIPT START\necho 'muster: 127\.0\.0\.1 already has 5 connections open, the most one address may have \(muster.conf: provisiond connections per peer\); try again later' >&2\nexit 1\n# NODESCRIPT END\n# PROVISIOND END\n$/,
+      );
     }
     const node = await open(srv.port, '127.0.0.2');
     node.sock.write('init nodeid=02:00:00:00:00:02\n');

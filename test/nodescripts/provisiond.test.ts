@@ -14,7 +14,23 @@ const run = promisify(execFile);
 const FRAME = (body: string): string => `# PERCEUSD START\n# NODESCRIPT START\n${body}# NODESCRIPT END\n# PROVISIOND END\n`;
 /** Keep-alive `#` lines appear whenever a render takes longer than keepaliveMs (cold start). */
 const quiet = (t: string): string => t.replace(/^#\n/gm, '');
-const ENV_NAMES = ['DEBUG', 'ENABLED', 'GROUPNAME', 'IPADDR', 'NODEID', 'NODENAME', 'PATH', 'PERL5LIB', 'PERL5OPT', 'STATE', 'STATEDIR', 'VNFS', 'VNFSMASTER', 'VNFSMETHOD', 'VNFSPREFIX'];
+const ENV_NAMES = [
+  'DEBUG',
+  'ENABLED',
+  'GROUPNAME',
+  'IPADDR',
+  'NODEID',
+  'NODENAME',
+  'PATH',
+  'PERL5LIB',
+  'PERL5OPT',
+  'STATE',
+  'STATEDIR',
+  'VNFS',
+  'VNFSMASTER',
+  'VNFSMETHOD',
+  'VNFSPREFIX',
+];
 
 await describeEachBackend('provisiond 987 protocol', (kind) => {
   let f: Fixture;
@@ -28,7 +44,16 @@ await describeEachBackend('provisiond 987 protocol', (kind) => {
     await writeModule(f.statedir, 'slow/all/10-slow', '#!/bin/sh\nsleep 1.2\necho done\n');
     await writeModule(f.statedir, 'hang/all/10-hang', '#!/bin/sh\n(sleep 347; echo late) &\nsleep 347\n');
     await writeModule(f.statedir, 'huge/all/10-huge', '#!/bin/sh\nhead -c 104857600 /dev/zero | tr "\\0" x\n');
-    srv = await startProvisiondServer({ service: f.service, log: silentLogger(), port: 0, host: '127.0.0.1', readTimeoutMs: 700, keepaliveMs: 300, lineLimit: 256, arpTable: '/dev/null' });
+    srv = await startProvisiondServer({
+      service: f.service,
+      log: silentLogger(),
+      port: 0,
+      host: '127.0.0.1',
+      readTimeoutMs: 700,
+      keepaliveMs: 300,
+      lineLimit: 256,
+      arpTable: '/dev/null',
+    });
   });
   after(async () => {
     await srv.close();
@@ -57,7 +82,10 @@ await describeEachBackend('provisiond 987 protocol', (kind) => {
 
   it('env module sees exactly the Perceus variables (plus the run marker and the Perl library), IPADDR the real peer', async () => {
     const r = await talk(srv.port, 'env nodeid=00:00:00:00:00:01\n');
-    const lines = r.text.split('\n').filter((l) => l.startsWith('echo ')).map((l) => l.slice(5));
+    const lines = r.text
+      .split('\n')
+      .filter((l) => l.startsWith('echo '))
+      .map((l) => l.slice(5));
     const env = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     // dash exports PWD itself (Perceus: "PWD inherited"); it must be the statedir.
     assert.equal(env.PWD, f.statedir);
@@ -66,8 +94,21 @@ await describeEachBackend('provisiond 987 protocol', (kind) => {
     assert.match(env.MUSTER_RUN_ID ?? '', /^[0-9a-f-]{36}$/);
     delete env.MUSTER_RUN_ID;
     assert.deepEqual(env, {
-      DEBUG: '', ENABLED: '1', GROUPNAME: 'cluster', IPADDR: '127.0.0.1', NODEID: '00:00:00:00:00:01', NODENAME: 'n0000',
-      PATH: '/bin:/usr/bin:/sbin:/usr/sbin', PERL5LIB: PERCEUS_COMPAT_DIR, PERL5OPT: '-MMusterPerceusCompat', STATE: 'env', STATEDIR: f.statedir + '/', VNFS: '', VNFSMASTER: '127.0.0.1:3000', VNFSMETHOD: 'http', VNFSPREFIX: '',
+      DEBUG: '',
+      ENABLED: '1',
+      GROUPNAME: 'cluster',
+      IPADDR: '127.0.0.1',
+      NODEID: '00:00:00:00:00:01',
+      NODENAME: 'n0000',
+      PATH: '/bin:/usr/bin:/sbin:/usr/sbin',
+      PERL5LIB: PERCEUS_COMPAT_DIR,
+      PERL5OPT: '-MMusterPerceusCompat',
+      STATE: 'env',
+      STATEDIR: f.statedir + '/',
+      VNFS: '',
+      VNFSMASTER: '127.0.0.1:3000',
+      VNFSMETHOD: 'http',
+      VNFSPREFIX: '',
     });
     assert.deepEqual(Object.keys(env).sort(), ENV_NAMES);
   });

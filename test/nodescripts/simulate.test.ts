@@ -35,7 +35,15 @@ describe('simulate: N nodes over HTTP and 987', () => {
   });
 
   it('http: unknown nodes asking for ready are counted as failures with the reason', async () => {
-    const r = await simulate({ host: '127.0.0.1', port: (app.server.address() as { port: number }).port, proto: 'http', nodes: 3, concurrency: 3, states: ['ready'], macOffset: 100 });
+    const r = await simulate({
+      host: '127.0.0.1',
+      port: (app.server.address() as { port: number }).port,
+      proto: 'http',
+      nodes: 3,
+      concurrency: 3,
+      states: ['ready'],
+      macOffset: 100,
+    });
     assert.equal(r.failed, 3);
     assert.match(r.errors[0]!, /is not registered/);
   });

@@ -46,7 +46,9 @@ describe('boot storm: cap on module processes, coalescing', () => {
   after(() => f.cleanup());
 
   it('never runs more modules at once than the cap', async () => {
-    const replies = await Promise.all(Array.from({ length: 8 }, (_, i) => f.service.provide({ state: 'init', mac: `02:00:00:00:01:0${i}`, ip: '127.0.0.1', proto: 'http' })));
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => f.service.provide({ state: 'init', mac: `02:00:00:00:01:0${i}`, ip: '127.0.0.1', proto: 'http' })),
+    );
     assert.ok(replies.every((r) => r.ok));
     const peaks = (await readFile(join(f.statedir, 'peaks'), 'utf8')).trim().split('\n').map(Number);
     assert.equal(peaks.length, 8);
@@ -55,7 +57,9 @@ describe('boot storm: cap on module processes, coalescing', () => {
 
   it('coalesces identical concurrent requests from one node into one render', async () => {
     const before = (await readFile(join(f.statedir, 'runs'), 'utf8')).trim().split('\n').length;
-    const replies = await Promise.all(Array.from({ length: 5 }, () => f.service.provide({ state: 'init', mac: '02:00:00:00:01:00', ip: '127.0.0.1', proto: '987' })));
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, () => f.service.provide({ state: 'init', mac: '02:00:00:00:01:00', ip: '127.0.0.1', proto: '987' })),
+    );
     const after = (await readFile(join(f.statedir, 'runs'), 'utf8')).trim().split('\n').length;
     assert.equal(after - before, 1);
     assert.ok(replies.every((r) => r.ok && r.script.toString().includes('ok\n')));

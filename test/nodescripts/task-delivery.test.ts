@@ -83,7 +83,11 @@ await describeEachBackend('node task delivery', (kind) => {
   async function fetchesTask(id: number, get: () => Promise<string>): Promise<void> {
     await until('a request that carries the task', get, (text) => text.includes(`muster_task_done ${id} `), 20_000);
     // The server records the handing once the write finished, a moment after the client read it.
-    await until('the task to count as handed', () => handed(id), (h) => h.handed);
+    await until(
+      'the task to count as handed',
+      () => handed(id),
+      (h) => h.handed,
+    );
     assert.deepEqual(await handed(id), { handed: true, events: 1 });
     assert.doesNotMatch(await get(), /muster_task_done/, 'handed once');
   }
@@ -92,7 +96,8 @@ await describeEachBackend('node task delivery', (kind) => {
   async function lostRequest(send: () => Promise<Socket>, gone: (s: Socket) => Promise<void>): Promise<void> {
     let open!: () => void;
     gate = new Promise((r) => (open = r));
-    const done = async () => (await f.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE kind = 'nodescript.done' AND mac = $1`, [MAC])).rows[0]!.n;
+    const done = async () =>
+      (await f.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE kind = 'nodescript.done' AND mac = $1`, [MAC])).rows[0]!.n;
     const before = await done();
     const sock = await send();
     await gone(sock);
@@ -137,7 +142,11 @@ await describeEachBackend('node task delivery', (kind) => {
         }),
       // The server's side of the connection is gone once the kernel took the reset.
       async () => {
-        await until('the reset to arrive', () => established(srv.port, clientPort), (up) => !up);
+        await until(
+          'the reset to arrive',
+          () => established(srv.port, clientPort),
+          (up) => !up,
+        );
       },
     );
     assert.deepEqual(await handed(id), { handed: false, events: 0 });

@@ -19,7 +19,13 @@ describe('module list (reference perceus.md §2 points 1-7)', () => {
   let opts: RenderOptions;
   before(async () => {
     sd = await mkdtemp(join(tmpdir(), 'muster-tree-'));
-    opts = { statedir: sd, limits: { timeoutMs: 10_000, outputLimit: 1 << 20 }, failurePolicy: 'ignore', vnfs: { vnfsMethod: 'http', vnfsMaster: 'm', vnfsPrefix: '' }, log: silentLogger() };
+    opts = {
+      statedir: sd,
+      limits: { timeoutMs: 10_000, outputLimit: 1 << 20 },
+      failurePolicy: 'ignore',
+      vnfs: { vnfsMethod: 'http', vnfsMaster: 'm', vnfsPrefix: '' },
+      log: silentLogger(),
+    };
     // 3: the same basename in every dir; node wins, then group, all, vnfs
     await writeModule(sd, 'init/vnfs/centos/50-dup', echo('from-vnfs'));
     await writeModule(sd, 'init/all/50-dup', echo('from-all'));
@@ -56,9 +62,25 @@ describe('module list (reference perceus.md §2 points 1-7)', () => {
 
   it('orders by byte order of basename, whatever the directory (points 3, 4)', async () => {
     const l = await listModules(sd, target);
-    assert.deepEqual(l.modules.map((m) => m.name), [
-      '00-init', '10-vnfsinit', '20-keep.rpmsave', '40-grp', '45-all', '50-dup', '60-linked', '70-plain', '71-plain-noshebang', '80-exit3', '89-vnfsinit', '99-zzzlast', 'B-upper', 'a-lower',
-    ]);
+    assert.deepEqual(
+      l.modules.map((m) => m.name),
+      [
+        '00-init',
+        '10-vnfsinit',
+        '20-keep.rpmsave',
+        '40-grp',
+        '45-all',
+        '50-dup',
+        '60-linked',
+        '70-plain',
+        '71-plain-noshebang',
+        '80-exit3',
+        '89-vnfsinit',
+        '99-zzzlast',
+        'B-upper',
+        'a-lower',
+      ],
+    );
     const from = Object.fromEntries(l.modules.map((m) => [m.name, m.from]));
     assert.equal(from['50-dup'], 'node');
     assert.equal(from['40-grp'], 'group');
@@ -70,7 +92,10 @@ describe('module list (reference perceus.md §2 points 1-7)', () => {
     const l = await listModules(sd, target);
     const names = l.modules.map((m) => m.name);
     for (const skipped of ['20-backup~', '.20-hidden', '30-a-directory', '31-link-to-dir', '61-dangling']) assert.ok(!names.includes(skipped), skipped);
-    assert.ok(l.warnings.some((w) => w.includes('61-dangling') && w.includes('dangling symlink')), l.warnings.join('\n'));
+    assert.ok(
+      l.warnings.some((w) => w.includes('61-dangling') && w.includes('dangling symlink')),
+      l.warnings.join('\n'),
+    );
   });
 
   it('renders: node copy of a duplicate, plain text from #!/bin/sh, exit 3 output kept (points 3, 6, 7)', async () => {
@@ -78,14 +103,19 @@ describe('module list (reference perceus.md §2 points 1-7)', () => {
     const text = r.body.toString();
     assert.equal(
       text,
-      ['a00', 'v10', 'rpmsave', 'from-group', 'from-all', 'from-node', 'linked', '#!/bin/sh', 'echo plain', '', 'before-exit', 'v89', 'a99', 'B', 'a', ''].join('\n'),
+      ['a00', 'v10', 'rpmsave', 'from-group', 'from-all', 'from-node', 'linked', '#!/bin/sh', 'echo plain', '', 'before-exit', 'v89', 'a99', 'B', 'a', ''].join(
+        '\n',
+      ),
     );
     assert.deepEqual(r.failures, [{ module: '80-exit3', exitCode: 3 }]);
-    assert.ok(r.warnings.some((w) => w.includes('71-plain-noshebang') && w.includes('no \'#!/bin/sh\' line')));
+    assert.ok(r.warnings.some((w) => w.includes('71-plain-noshebang') && w.includes("no '#!/bin/sh' line")));
   });
 
   it('abort policy turns a failing module into an error', async () => {
-    await assert.rejects(renderNodescript({ state: 'init', node, ipaddr: null }, { ...opts, failurePolicy: 'abort' }), (e: Error & { code?: string }) => e.code === 'MODULE_FAILED' && /80-exit3 exited 3/.test(e.message));
+    await assert.rejects(
+      renderNodescript({ state: 'init', node, ipaddr: null }, { ...opts, failurePolicy: 'abort' }),
+      (e: Error & { code?: string }) => e.code === 'MODULE_FAILED' && /80-exit3 exited 3/.test(e.message),
+    );
   });
 
   it('never creates directories, and names cannot leave the tree (point 1)', async () => {

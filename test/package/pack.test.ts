@@ -35,7 +35,10 @@ test('the package ships LICENSE, the cited docs and the database template, and n
   }
   assert.ok(cited.size > 0, 'the sources cite docs/ files');
   for (const doc of [...cited, 'docs/systemd.md']) assert.ok(files.has(doc), `${doc} is cited but not in the package`);
-  assert.deepEqual([...files].filter((f) => f.endsWith('.js.map')), []);
+  assert.deepEqual(
+    [...files].filter((f) => f.endsWith('.js.map')),
+    [],
+  );
   assert.ok(files.has('dist/pgdata-template/PG_VERSION'), 'the embedded database template (npm run build)');
   assert.ok(files.has('systemd/muster.service'));
   for (const pm of ['MusterPerceusCompat.pm', 'perceus/Perceus_Include.pm', 'perceus/lib/Perceus/Config.pm']) {

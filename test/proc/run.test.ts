@@ -40,7 +40,12 @@ describe('runProcess: one process-group runner', () => {
   };
   /** Aborts `ac` once the script has created `file` (it is where the test wants it), not after a guessed time. */
   const abortWhenCreated = (file: string, ac: AbortController): void =>
-    void until(`${file} to be created`, () => readFile(file).then(() => true, () => false)).then(() => ac.abort());
+    void until(`${file} to be created`, () =>
+      readFile(file).then(
+        () => true,
+        () => false,
+      ),
+    ).then(() => ac.abort());
 
   it('a setsid helper holding stdout neither hangs the run nor outlives it; output is whole', async () => {
     const f = pidFile();
@@ -76,7 +81,9 @@ describe('runProcess: one process-group runner', () => {
 
   it('quiet background children (same group, and setsid) are killed when the run exits', async () => {
     const [a, b] = [pidFile(), pidFile()];
-    const path = await script(`sh -c 'echo $$ > ${a}; exec sleep 1000' >/dev/null 2>&1 &\nsetsid sh -c 'echo $$ > ${b}; exec sleep 1000' >/dev/null 2>&1 </dev/null &\nwhile [ ! -s ${a} ] || [ ! -s ${b} ]; do sleep 0.05; done`);
+    const path = await script(
+      `sh -c 'echo $$ > ${a}; exec sleep 1000' >/dev/null 2>&1 &\nsetsid sh -c 'echo $$ > ${b}; exec sleep 1000' >/dev/null 2>&1 </dev/null &\nwhile [ ! -s ${a} ] || [ ! -s ${b} ]; do sleep 0.05; done`,
+    );
     let runId = '';
     const r = await run(path, { onSpawn: (s) => (runId = s.runId) });
     assert.equal(r.exitCode, 0);
@@ -89,7 +96,9 @@ describe('runProcess: one process-group runner', () => {
   it('at the deadline it stops reading, kills the session (SIGTERM, then SIGKILL) and returns', async () => {
     const f = pidFile();
     const ready = pidFile();
-    const path = await script(`setsid sh -c 'echo $$ > ${f}; trap "" TERM; while :; do sleep 1; done' &\ntrap '' TERM\nwhile [ ! -s ${f} ]; do sleep 0.05; done\necho started\n: > ${ready}\nwhile :; do sleep 1; done`);
+    const path = await script(
+      `setsid sh -c 'echo $$ > ${f}; trap "" TERM; while :; do sleep 1; done' &\ntrap '' TERM\nwhile [ ! -s ${f} ]; do sleep 0.05; done\necho started\n: > ${ready}\nwhile :; do sleep 1; done`,
+    );
     const ac = new AbortController();
     abortWhenCreated(ready, ac);
     const r = await run(path, { signal: ac.signal, graceMs: 300 });
@@ -124,7 +133,9 @@ describe('runProcess: one process-group runner', () => {
 
   it('200 MB of stderr: lines and the run are bounded, the drop is counted', async () => {
     const lines: string[] = [];
-    const path = await script(`echo first >&2\nhead -c 3000 /dev/zero | tr '\\0' y >&2\necho >&2\nyes xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx | head -c 200000000 >&2\necho out`);
+    const path = await script(
+      `echo first >&2\nhead -c 3000 /dev/zero | tr '\\0' y >&2\necho >&2\nyes xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx | head -c 200000000 >&2\necho out`,
+    );
     const r = await run(path, { stderrLines: { lineMax: 2000, runMax: 64 * 1024, onLine: (l) => lines.push(l) } });
     assert.equal(r.exitCode, 0);
     assert.equal(r.stdout.toString(), 'out\n');
@@ -146,7 +157,12 @@ describe('runProcess: one process-group runner', () => {
   it('exactly the given environment, plus the run marker', async () => {
     let runId = '';
     const r = await run(await script('env'), { env: { ...ENV, FOO: 'bar' }, onSpawn: (s) => (runId = s.runId) });
-    const env = r.stdout.toString().trim().split('\n').filter((l) => !l.startsWith('PWD=')).sort();
+    const env = r.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('PWD='))
+      .sort();
     assert.deepEqual(env, ['FOO=bar', `MUSTER_RUN_ID=${runId}`, 'PATH=/bin:/usr/bin:/sbin:/usr/sbin']);
   });
 

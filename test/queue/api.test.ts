@@ -26,13 +26,21 @@ await describeEachBackend('jobs API', (kind) => {
   });
 
   it('queues a chain per selected node once per idempotency key, lists, shows, cancels, retries', async () => {
-    const payload = { select: { patterns: ['n000[0-1]'] }, steps: [{ jig: 'noop' }, { jig: 'wait', args: { equals: 'ready' } }], chain: true, idempotencyKey: 'req-1' };
+    const payload = {
+      select: { patterns: ['n000[0-1]'] },
+      steps: [{ jig: 'noop' }, { jig: 'wait', args: { equals: 'ready' } }],
+      chain: true,
+      idempotencyKey: 'req-1',
+    };
     const r = await app.inject({ method: 'POST', url: '/api/v1/jobs', headers, payload });
     assert.equal(r.statusCode, 201, r.body);
     const jobs = r.json().jobs as Array<{ id: number; created: boolean }>;
     assert.equal(jobs.length, 4);
     const again = await app.inject({ method: 'POST', url: '/api/v1/jobs', headers, payload });
-    assert.deepEqual((again.json().jobs as Array<{ id: number; created: boolean }>).map((j) => [j.id, j.created]), jobs.map((j) => [j.id, false]));
+    assert.deepEqual(
+      (again.json().jobs as Array<{ id: number; created: boolean }>).map((j) => [j.id, j.created]),
+      jobs.map((j) => [j.id, false]),
+    );
     const list = await app.inject({ url: '/api/v1/jobs?state=queued', headers });
     assert.equal(list.json().jobs.length, 4);
     const show = await app.inject({ url: `/api/v1/jobs/${jobs[0]!.id}`, headers });

@@ -45,17 +45,37 @@ await describeEachBackend('queue claim and transitions', (kind) => {
     );
     for (const j of [b!, c!, d!]) await finishJob(t.db, j, 'w', { kind: 'succeeded' }, null);
     await drain();
-    assert.deepEqual(await jobStates(t.db, refs.map((r) => r.id)), refs.map(() => 'succeeded'));
+    assert.deepEqual(
+      await jobStates(
+        t.db,
+        refs.map((r) => r.id),
+      ),
+      refs.map(() => 'succeeded'),
+    );
     assert.deepEqual(await eventsOf(t.db, refs[0]!.id), ['job.queued', 'job.succeeded']);
   });
 
   it('a failed chain step cancels the rest of its chain, not the node', async () => {
-    const refs = await addJobs(t.db, [{ node: macs[0]!, jig: 'noop' }, { node: macs[0]!, jig: 'noop' }, { node: macs[0]!, jig: 'noop' }], { chain: true });
+    const refs = await addJobs(
+      t.db,
+      [
+        { node: macs[0]!, jig: 'noop' },
+        { node: macs[0]!, jig: 'noop' },
+        { node: macs[0]!, jig: 'noop' },
+      ],
+      { chain: true },
+    );
     const other = await addJobs(t.db, [{ node: macs[0]!, jig: 'noop' }]);
     const first = await claimJob(t.db, 'w', ++claims, 30);
     assert.equal(first?.id, refs[0]!.id);
     assert.equal(await finishJob(t.db, first!, 'w', { kind: 'failed', error: 'boom' }, null), 'failed');
-    assert.deepEqual(await jobStates(t.db, [...refs, ...other].map((r) => r.id)), ['failed', 'cancelled', 'cancelled', 'queued']);
+    assert.deepEqual(
+      await jobStates(
+        t.db,
+        [...refs, ...other].map((r) => r.id),
+      ),
+      ['failed', 'cancelled', 'cancelled', 'queued'],
+    );
     const rest = await getJob(t.db, refs[2]!.id);
     assert.match(rest.error ?? '', /chain step 1 \(job \d+, noop\) failed: boom/);
     const next = await claimJob(t.db, 'w', ++claims, 30);
@@ -99,7 +119,10 @@ await describeEachBackend('queue claim and transitions', (kind) => {
     const owners = `INSERT INTO job_owners (owner, host, boot_id, pid, pid_start, exits) VALUES ($1, $2, $3, 2147483646, 1, '/nonexistent')`;
     await t.db.query(owners, ['far', 'another-host', reaper.bootId]);
     await t.db.query(owners, ['near', reaper.host, reaper.bootId]);
-    const [far, near] = await addJobs(t.db, [{ node: macs[0]!, jig: 'noop', maxAttempts: 2 }, { node: macs[1]!, jig: 'noop', maxAttempts: 2 }]);
+    const [far, near] = await addJobs(t.db, [
+      { node: macs[0]!, jig: 'noop', maxAttempts: 2 },
+      { node: macs[1]!, jig: 'noop', maxAttempts: 2 },
+    ]);
     assert.equal((await claimJob(t.db, 'far', ++claims, 30))?.id, far!.id);
     assert.equal((await claimJob(t.db, 'near', ++claims, 30))?.id, near!.id);
     await t.db.query(`UPDATE jobs SET lease_until = now() - interval '1 second' WHERE id = $1`, [far!.id]);
@@ -122,19 +145,31 @@ await describeEachBackend('queue claim and transitions', (kind) => {
   it('refuses bad input with clear errors and writes nothing', async () => {
     const before = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs`);
     const ok = { node: macs[0]!, jig: 'noop' };
-    await assert.rejects(addJobs(t.db, [ok, { node: macs[0]!, jig: 'frobnicate' }]), { code: 'JIG_UNKNOWN', message: /no jig named 'frobnicate'; known jigs: node, noop, script, wait/ });
+    await assert.rejects(addJobs(t.db, [ok, { node: macs[0]!, jig: 'frobnicate' }]), {
+      code: 'JIG_UNKNOWN',
+      message: /no jig named 'frobnicate'; known jigs: node, noop, script, wait/,
+    });
     await assert.rejects(addJobs(t.db, [ok, { node: '02:ff:ff:ff:ff:ff', jig: 'noop' }]), { code: 'NODE_NOT_FOUND', message: /02:ff:ff:ff:ff:ff/ });
     await assert.rejects(addJobs(t.db, [ok, { node: 'nonsense', jig: 'noop' }]), { code: 'MAC_INVALID' });
     await assert.rejects(addJobs(t.db, [ok, { node: macs[0]!, jig: 'script', args: {} }]), { code: 'JIG_ARGS_INVALID', message: /run:/ });
-    await assert.rejects(addJobs(t.db, [ok, { node: macs[0]!, jig: 'script', args: { run: '../../bin/sh' } }]), { code: 'JIG_ARGS_INVALID', message: /no "\.\." segments/ });
-    await assert.rejects(addJobs(t.db, [ok, { node: macs[0]!, jig: 'wait', args: { field: 'secret', equals: 'x' } }]), { code: 'JIG_ARGS_INVALID', message: /field/ });
+    await assert.rejects(addJobs(t.db, [ok, { node: macs[0]!, jig: 'script', args: { run: '../../bin/sh' } }]), {
+      code: 'JIG_ARGS_INVALID',
+      message: /no "\.\." segments/,
+    });
+    await assert.rejects(addJobs(t.db, [ok, { node: macs[0]!, jig: 'wait', args: { field: 'secret', equals: 'x' } }]), {
+      code: 'JIG_ARGS_INVALID',
+      message: /field/,
+    });
     await assert.rejects(addJobs(t.db, [ok, { node: macs[0]!, jig: 'noop', maxAttempts: 0 }]), { code: 'REQUEST_INVALID' });
     const afterwards = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs`);
     assert.equal(afterwards.rows[0]!.n, before.rows[0]!.n, 'nothing half-written');
   });
 
   it('cancel: queued at once, running by request, finished refused; retry refused while active', async () => {
-    const [q1, q2] = await addJobs(t.db, [{ node: macs[1]!, jig: 'noop' }, { node: macs[1]!, jig: 'noop' }]);
+    const [q1, q2] = await addJobs(t.db, [
+      { node: macs[1]!, jig: 'noop' },
+      { node: macs[1]!, jig: 'noop' },
+    ]);
     assert.equal((await cancelJob(t.db, q1!.id)).state, 'cancelled');
     const run = await claimJob(t.db, 'w', ++claims, 30);
     assert.equal(run?.id, q2!.id, 'cancelling the head hands the marker on');

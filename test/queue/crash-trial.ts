@@ -96,7 +96,8 @@ async function trial(o: Required<Omit<CrashOptions, 'progress'>>, n: number): Pr
         const body = {
           select: { patterns: [`c[00-${String(o.nodes - 1).padStart(2, '0')}]`] },
           steps: [{ jig: 'script', args: { run: script, dir, tag: `r${r}`, secs: (0.1 + Math.random() * 0.3).toFixed(2) } }],
-          maxAttempts: 10, idempotencyKey: `trial${n}-r${r}`,
+          maxAttempts: 10,
+          idempotencyKey: `trial${n}-r${r}`,
         };
         await deliver(up, 'POST', '/jobs', body, (s) => s === 201, until);
         await sleep(Math.random() * 300);
@@ -104,7 +105,9 @@ async function trial(o: Required<Omit<CrashOptions, 'progress'>>, n: number): Pr
     })();
     const register = (async () => {
       for (let b = 0; b < o.rounds; b++) {
-        const nodes = Array.from({ length: 20 }, (_, k) => ({ mac: `02:d0:${String(n % 100).padStart(2, '0')}:00:${b.toString(16).padStart(2, '0')}:${k.toString(16).padStart(2, '0')}` }));
+        const nodes = Array.from({ length: 20 }, (_, k) => ({
+          mac: `02:d0:${String(n % 100).padStart(2, '0')}:00:${b.toString(16).padStart(2, '0')}:${k.toString(16).padStart(2, '0')}`,
+        }));
         await deliver(up, 'POST', '/nodes', { nodes }, (s) => s === 201 || s === 409, until);
         await sleep(Math.random() * 200);
       }
@@ -119,7 +122,7 @@ async function trial(o: Required<Omit<CrashOptions, 'progress'>>, n: number): Pr
     let jobs: Array<{ node: string; state: string; args: { tag: string } }> = [];
     for (;;) {
       const r = await call(up()[0]!, 'GET', '/jobs?limit=10000').catch(() => null);
-      jobs = ((r?.json as { jobs?: typeof jobs } | null)?.jobs ?? []);
+      jobs = (r?.json as { jobs?: typeof jobs } | null)?.jobs ?? [];
       if (r && jobs.every((j) => j.state !== 'queued' && j.state !== 'running')) break;
       if (Date.now() > until) break;
       await sleep(200);
@@ -128,7 +131,10 @@ async function trial(o: Required<Omit<CrashOptions, 'progress'>>, n: number): Pr
     let duplicated = 0;
     let overlapping = 0;
     for (const [i, name] of names.entries()) {
-      const stamps = (await readFile(join(dir, name), 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => l.split(' '));
+      const stamps = (await readFile(join(dir, name), 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' '));
       overlapping += stamps.filter((s) => s[0] === 'overlap').length;
       for (let r = 0; r < o.rounds; r++) {
         const ends = stamps.filter((s) => s[0] === 'end' && s[1] === `r${r}`).length;

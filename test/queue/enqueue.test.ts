@@ -44,10 +44,19 @@ await describeEachBackend('bulk enqueue', (kind) => {
   after(() => t.cleanup());
 
   it(`queues one job on each of ${BULK} nodes in one call, then one more behind the heads of ${BEHIND}`, async () => {
-    const first = await addJobs(t.db, macs.map((node) => ({ node, jig: 'noop' })));
-    const second = await addJobs(t.db, macs.slice(0, BEHIND).map((node) => ({ node, jig: 'noop' })));
+    const first = await addJobs(
+      t.db,
+      macs.map((node) => ({ node, jig: 'noop' })),
+    );
+    const second = await addJobs(
+      t.db,
+      macs.slice(0, BEHIND).map((node) => ({ node, jig: 'noop' })),
+    );
     assert.equal(first.length, BULK);
-    assert.ok(first.every((r, i) => r.created && r.node === macs[i]), 'refs come back in the order given');
+    assert.ok(
+      first.every((r, i) => r.created && r.node === macs[i]),
+      'refs come back in the order given',
+    );
     const { rows } = await t.db.query<{ jobs: number; ready: number; first_ready: number; fifo: boolean; events: number }>(
       `SELECT (SELECT count(*)::int FROM jobs) AS jobs, (SELECT count(*)::int FROM jobs WHERE ready) AS ready,
               (SELECT count(*)::int FROM jobs WHERE ready AND id = ANY($1::bigint[])) AS first_ready,
@@ -64,7 +73,11 @@ await describeEachBackend('bulk enqueue', (kind) => {
     const node = (await addNodes(t.db, 1, BULK))[0]!;
     const spec = (k: string) => ({ node, jig: 'noop', idempotencyKey: k });
     const chain = await addJobs(t.db, [spec('a'), spec('b'), spec('a'), spec('c')], { chain: true });
-    assert.deepEqual(chain.map((r) => r.created), [true, true, false, true], 'a key given twice queues once');
+    assert.deepEqual(
+      chain.map((r) => r.created),
+      [true, true, false, true],
+      'a key given twice queues once',
+    );
     assert.equal(chain[2]!.id, chain[0]!.id);
     const { rows } = await t.db.query<{ chain_pos: number; ready: boolean; same_chain: boolean }>(
       `SELECT chain_pos, ready, chain_id = first_value(chain_id) OVER (ORDER BY id) AS same_chain FROM jobs WHERE node = $1 ORDER BY id`,
@@ -76,7 +89,13 @@ await describeEachBackend('bulk enqueue', (kind) => {
       { chain_pos: 3, ready: false, same_chain: true },
     ]);
     const again = await addJobs(t.db, [spec('b'), spec('d')]);
-    assert.deepEqual(again.map((r) => [r.id === chain[1]!.id, r.created]), [[true, false], [false, true]]);
+    assert.deepEqual(
+      again.map((r) => [r.id === chain[1]!.id, r.created]),
+      [
+        [true, false],
+        [false, true],
+      ],
+    );
     assert.deepEqual(await headViolations(t.db), { headless: 0, twoHeads: 0 });
   });
 });
@@ -104,7 +123,10 @@ await describeEachBackend('concurrent enqueuers', (kind) => {
     const enqueuer = async (e: number): Promise<void> => {
       const mine = e === 0 ? macs.slice(0, EACH) : macs.slice(NODES - EACH);
       for (let c = 0; c < 5; c++) {
-        await addJobs(others[e]!, mine.flatMap((node) => [0, 1].map((k) => ({ node, jig: 'noop', args: { tag: `${e}/${c}/${k}` } }))));
+        await addJobs(
+          others[e]!,
+          mine.flatMap((node) => [0, 1].map((k) => ({ node, jig: 'noop', args: { tag: `${e}/${c}/${k}` } }))),
+        );
       }
     };
     let enqueuing = true;
@@ -135,7 +157,7 @@ await describeEachBackend('concurrent enqueuers', (kind) => {
                 WHERE o.prev IS NOT NULL AND (o.prev > o.tag OR o.prev_start > o.started_at)) AS out_of_order
          FROM jobs`,
     );
-    assert.deepEqual(rows[0], { n: 2 * 5 * 2 * EACH, not_done: 0, out_of_order: 0 }, 'every job ran, in its calls\' order');
+    assert.deepEqual(rows[0], { n: 2 * 5 * 2 * EACH, not_done: 0, out_of_order: 0 }, "every job ran, in its calls' order");
     const { rows: order } = await t.db.query<{ bad: number }>(
       `SELECT count(*)::int AS bad FROM (SELECT started_at, lag(started_at) OVER (PARTITION BY node ORDER BY id) AS prev FROM jobs) o WHERE o.prev > o.started_at`,
     );

@@ -75,9 +75,17 @@ describe('queue across two daemon processes [postgres]', { skip }, () => {
     })();
     // Enqueue while the daemons run, one round of all nodes per transaction.
     for (let seq = 0; seq < 20; seq++) {
-      await addJobs(t.db, macs.map((node) => ({ node, jig: 'append', args: { file, seq: String(seq), ms: String(Math.floor(Math.random() * 5)) } })));
+      await addJobs(
+        t.db,
+        macs.map((node) => ({ node, jig: 'append', args: { file, seq: String(seq), ms: String(Math.floor(Math.random() * 5)) } })),
+      );
     }
-    await until('4,000 jobs to succeed', async () => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE state = 'succeeded'`)).rows[0]!.n, (n) => n === 4000, 50_000);
+    await until(
+      '4,000 jobs to succeed',
+      async () => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE state = 'succeeded'`)).rows[0]!.n,
+      (n) => n === 4000,
+      50_000,
+    );
     sampling = false;
     await sampler;
     const [sa, sb] = [await a!.stop(), await b!.stop()];
@@ -98,8 +106,15 @@ describe('queue across two daemon processes [postgres]', { skip }, () => {
     const macs = (await t.db.query<{ mac: string }>(`SELECT mac::text AS mac FROM nodes ORDER BY mac LIMIT 6`)).rows.map((r) => r.mac);
     const doomed = await startDaemon(t.url!, 4, 10, 2);
     daemons.push(doomed);
-    const refs = await addJobs(t.db, [0, 1, 2].flatMap((seq) => macs.map((node) => ({ node, jig: 'append', args: { file, seq: String(seq), ms: '800' }, maxAttempts: 3 }))));
-    await until('the doomed daemon to hold 4 jobs', async () => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE state = 'running'`)).rows[0]!.n, (n) => n === 4);
+    const refs = await addJobs(
+      t.db,
+      [0, 1, 2].flatMap((seq) => macs.map((node) => ({ node, jig: 'append', args: { file, seq: String(seq), ms: '800' }, maxAttempts: 3 }))),
+    );
+    await until(
+      'the doomed daemon to hold 4 jobs',
+      async () => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE state = 'running'`)).rows[0]!.n,
+      (n) => n === 4,
+    );
     const held = (await t.db.query<{ id: number }>(`SELECT id FROM jobs WHERE state = 'running' ORDER BY id`)).rows.map((r) => r.id);
     const exited = once(doomed.child, 'exit');
     doomed.child.kill('SIGKILL');
@@ -107,7 +122,12 @@ describe('queue across two daemon processes [postgres]', { skip }, () => {
     const killedAt = Date.now();
     const survivor = await startDaemon(t.url!, 4, 10, 2);
     daemons.push(survivor);
-    await until('every job to succeed', async () => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE state = 'succeeded'`)).rows[0]!.n, (n) => n === refs.length, 30_000);
+    await until(
+      'every job to succeed',
+      async () => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE state = 'succeeded'`)).rows[0]!.n,
+      (n) => n === refs.length,
+      30_000,
+    );
     const { rows } = await t.db.query<{ id: number; attempts: number }>(`SELECT id, attempts FROM jobs ORDER BY id`);
     for (const r of rows) assert.equal(r.attempts, held.includes(r.id) ? 2 : 1, `job ${r.id} attempts`);
     const lines = parseRunLines(await readFile(file, 'utf8'));

@@ -41,9 +41,18 @@ describe('queue across a Postgres outage longer than the lease [postgres]', { sk
     workerDb = await openPg(pg.url, { max: 6 });
     q = await startQueue({ db: workerDb, workers: 2, concurrency: 2, leaseSeconds: 2, log: silentLogger(), statedir: dir, pollMs: 100, retryBaseMs: 100 });
     const [ref] = await addJobs(db, [{ node: mac!, jig: 'append', args: { file, seq: '0', ms: '5000' }, maxAttempts: 3 }]);
-    await until('the first attempt to start', async () => (await readFile(file, 'utf8').catch(() => '')).includes('start'), (v) => v);
+    await until(
+      'the first attempt to start',
+      async () => (await readFile(file, 'utf8').catch(() => '')).includes('start'),
+      (v) => v,
+    );
     await pg.outage(4000);
-    const job = await until('the job to end', () => getJob(db!, ref!.id).catch(() => null), (j) => j !== null && ['succeeded', 'failed'].includes(j.state), 45_000);
+    const job = await until(
+      'the job to end',
+      () => getJob(db!, ref!.id).catch(() => null),
+      (j) => j !== null && ['succeeded', 'failed'].includes(j.state),
+      45_000,
+    );
     const lines = parseRunLines(await readFile(file, 'utf8'));
     let openSince: number | null = null;
     for (const l of lines) {
@@ -52,7 +61,10 @@ describe('queue across a Postgres outage longer than the lease [postgres]', { sk
         openSince = l.at;
       } else openSince = null;
     }
-    assert.deepEqual(lines.map((l) => `${l.what} ${l.attempt}`), ['start 1', 'abort 1', 'start 2', 'end 2']);
+    assert.deepEqual(
+      lines.map((l) => `${l.what} ${l.attempt}`),
+      ['start 1', 'abort 1', 'start 2', 'end 2'],
+    );
     assert.deepEqual([job!.state, job!.attempts], ['succeeded', 2]);
   });
 });

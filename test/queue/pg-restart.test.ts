@@ -17,7 +17,10 @@ const skip = requireOrSkip(privatePostgresUnavailable());
 
 /** Counts succeeded jobs; a query that fails while the server is down counts as "not yet". */
 const succeeded = (db: Db) => async () =>
-  db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE state = 'succeeded'`).then((r) => r.rows[0]!.n, () => -1);
+  db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE state = 'succeeded'`).then(
+    (r) => r.rows[0]!.n,
+    () => -1,
+  );
 
 // The test restarts a server of its own: the shared one on 5432 serves other test files meanwhile.
 describe('queue across a Postgres restart [postgres]', { skip }, () => {
@@ -49,6 +52,9 @@ describe('queue across a Postgres restart [postgres]', { skip }, () => {
     assert.equal(new Set(lines.map((l) => l.job)).size, jobs.length, 'none missing');
     assert.equal(lines.length, jobs.length, 'none ran twice');
     const stats = await Promise.all(daemons.map((d) => d.stop()));
-    assert.ok(stats.some((s) => s.dbErrors! > 0), `the restart was noticed: ${JSON.stringify(stats)}`);
+    assert.ok(
+      stats.some((s) => s.dbErrors! > 0),
+      `the restart was noticed: ${JSON.stringify(stats)}`,
+    );
   });
 });

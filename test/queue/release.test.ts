@@ -41,8 +41,11 @@ await describeEachBackend('job release', (kind) => {
     await cancelJob(t.db, ref!.id);
   });
 
-  it("refuses a job of a daemon on this host (its reaper takes it back), unknown jobs and node tasks", async () => {
-    const [near, task] = await addJobs(t.db, [{ node: macs[1]!, jig: 'noop' }, { node: macs[2]!, jig: 'noop' }]);
+  it('refuses a job of a daemon on this host (its reaper takes it back), unknown jobs and node tasks', async () => {
+    const [near, task] = await addJobs(t.db, [
+      { node: macs[1]!, jig: 'noop' },
+      { node: macs[2]!, jig: 'noop' },
+    ]);
     assert.ok(await claimJob(t.db, 'near', ++claims, 30));
     await expire(near!.id);
     await assert.rejects(releaseJob(t.db, near!.id), err('JOB_NOT_RELEASABLE', /held by daemon near on this host/));

@@ -31,8 +31,15 @@ describe('script jig: working directory and leftover processes', () => {
 
   const start = async () => {
     q = await startQueue({
-      db: t.db, workers: 1, concurrency: 1, leaseSeconds: 5, log: silentLogger(), statedir: t.statedir, pollMs: 100,
-      retryBaseMs: 50, jigContext: { waitPollMs: 50, perceus: { VNFSMETHOD: 'http', VNFSMASTER: '10.0.0.1', VNFSPREFIX: '' } },
+      db: t.db,
+      workers: 1,
+      concurrency: 1,
+      leaseSeconds: 5,
+      log: silentLogger(),
+      statedir: t.statedir,
+      pollMs: 100,
+      retryBaseMs: 50,
+      jigContext: { waitPollMs: 50, perceus: { VNFSMETHOD: 'http', VNFSMASTER: '10.0.0.1', VNFSPREFIX: '' } },
     });
   };
   const script = async (name: string, body: string): Promise<string> => {
@@ -41,7 +48,13 @@ describe('script jig: working directory and leftover processes', () => {
     await chmod(path, 0o755);
     return path;
   };
-  const finished = (id: number) => until(`job ${id} to finish`, () => getJob(t.db, id), (j) => ['succeeded', 'failed', 'cancelled'].includes(j.state), 60_000);
+  const finished = (id: number) =>
+    until(
+      `job ${id} to finish`,
+      () => getJob(t.db, id),
+      (j) => ['succeeded', 'failed', 'cancelled'].includes(j.state),
+      60_000,
+    );
   const gone = async (pid: number): Promise<boolean> => {
     try {
       return /^\d+ \(.*\) Z/.test(await readFile(`/proc/${pid}/stat`, 'utf8'));
@@ -69,7 +82,11 @@ describe('script jig: working directory and leftover processes', () => {
     assert.equal(job.state, 'succeeded', job.error ?? '');
     assert.equal(job.log, 'done\n');
     const pid = Number((await readFile(pidFile, 'utf8')).trim());
-    await until(`helper ${pid} to be killed`, () => gone(pid), (g) => g);
+    await until(
+      `helper ${pid} to be killed`,
+      () => gone(pid),
+      (g) => g,
+    );
   });
 
   it('at the deadline a setsid child is killed too (9)', async () => {
@@ -81,6 +98,10 @@ describe('script jig: working directory and leftover processes', () => {
     assert.equal(job.state, 'failed');
     assert.match(job.error ?? '', /deadline of 1 s passed/);
     const pid = Number((await readFile(pidFile, 'utf8')).trim());
-    await until(`helper ${pid} to be killed`, () => gone(pid), (g) => g);
+    await until(
+      `helper ${pid} to be killed`,
+      () => gone(pid),
+      (g) => g,
+    );
   });
 });

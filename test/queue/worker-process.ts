@@ -12,8 +12,14 @@ const [url, workers, cap, lease] = process.argv.slice(2);
 registerAppendJig();
 const db = await openPg(url!, { max: Number(workers) + 4 });
 const queue = await startQueue({
-  db, workers: Number(workers), concurrency: Number(cap), leaseSeconds: Number(lease), log: silentLogger(),
-  statedir: '/nonexistent', pollMs: 200, retryBaseMs: 100,
+  db,
+  workers: Number(workers),
+  concurrency: Number(cap),
+  leaseSeconds: Number(lease),
+  log: silentLogger(),
+  statedir: '/nonexistent',
+  pollMs: 200,
+  retryBaseMs: 100,
 });
 process.stdout.write('ready\n');
 process.once('SIGTERM', async () => {

@@ -32,8 +32,16 @@ await describeEachBackend('queue workers and jigs', (kind) => {
   const LEASE_SECONDS = 10;
   const start = async (extra: { logLimit?: number; db?: Db; workers?: number } = {}) => {
     q = await startQueue({
-      db: t.db, workers: extra.workers ?? 3, concurrency: 3, leaseSeconds: LEASE_SECONDS, log: silentLogger(), statedir: t.statedir, pollMs: 100,
-      retryBaseMs: 50, jigContext: { waitPollMs: 50, perceus: { VNFSMETHOD: 'http', VNFSMASTER: '10.0.0.1', VNFSPREFIX: '' } }, ...extra,
+      db: t.db,
+      workers: extra.workers ?? 3,
+      concurrency: 3,
+      leaseSeconds: LEASE_SECONDS,
+      log: silentLogger(),
+      statedir: t.statedir,
+      pollMs: 100,
+      retryBaseMs: 50,
+      jigContext: { waitPollMs: 50, perceus: { VNFSMETHOD: 'http', VNFSMASTER: '10.0.0.1', VNFSPREFIX: '' } },
+      ...extra,
     });
     return q;
   };
@@ -41,10 +49,18 @@ await describeEachBackend('queue workers and jigs', (kind) => {
     await writeFile(join(t.statedir, 'jigs', name), `#!/bin/sh\n${body}\n`);
     await chmod(join(t.statedir, 'jigs', name), 0o755);
   };
-  const finished = (id: number) => until(`job ${id} to finish`, () => getJob(t.db, id), (j) => ['succeeded', 'failed', 'cancelled'].includes(j.state));
+  const finished = (id: number) =>
+    until(
+      `job ${id} to finish`,
+      () => getJob(t.db, id),
+      (j) => ['succeeded', 'failed', 'cancelled'].includes(j.state),
+    );
 
   it('script: Perceus environment plus JOB_ args, output in the log, exit status decides', async () => {
-    await script('env.sh', 'echo "$NODENAME $NODEID $VNFSMASTER $PATH $JOB_ROLE"; echo to-stderr >&2; env | sort > "$STATEDIR/env-$JOB_CODE.out"; exit $JOB_CODE');
+    await script(
+      'env.sh',
+      'echo "$NODENAME $NODEID $VNFSMASTER $PATH $JOB_ROLE"; echo to-stderr >&2; env | sort > "$STATEDIR/env-$JOB_CODE.out"; exit $JOB_CODE',
+    );
     await start();
     const [ok, bad] = await addJobs(t.db, [
       { node: macs[0]!, jig: 'script', args: { run: 'env.sh', role: 'compute', code: '0' } },
@@ -54,7 +70,7 @@ await describeEachBackend('queue workers and jigs', (kind) => {
     assert.equal(a.state, 'succeeded', JSON.stringify(a));
     assert.match(a.log, /^n0000 02:00:00:00:00:00 10\.0\.0\.1 \/bin:\/usr\/bin:\/sbin:\/usr\/sbin compute\n/);
     assert.match(a.log, /to-stderr/);
-    const env = await readFile(join(t.statedir, "env-0.out"), 'utf8');
+    const env = await readFile(join(t.statedir, 'env-0.out'), 'utf8');
     for (const v of ['STATE', 'VNFS', 'ENABLED=1', 'DEBUG=$', 'GROUPNAME', 'IPADDR', 'VNFSMETHOD=http', 'VNFSPREFIX', 'JOB_RUN=env.sh']) {
       assert.match(env, new RegExp(`^${v}`, 'm'));
     }
@@ -72,7 +88,19 @@ await describeEachBackend('queue workers and jigs', (kind) => {
     assert.equal(job.state, 'failed');
     assert.match(job.error ?? '', /deadline of 1 s passed; its processes were killed/);
     const pid = Number((await readFile(join(t.statedir, 'child.pid'), 'utf8')).trim());
-    await until('the background child to die', async () => { try { process.kill(pid, 0); return false; } catch { return true; } }, (dead) => dead, 5000);
+    await until(
+      'the background child to die',
+      async () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      (dead) => dead,
+      5000,
+    );
   });
 
   it('output without bound is kept to the log limit, head and tail', async () => {
@@ -91,8 +119,15 @@ await describeEachBackend('queue workers and jigs', (kind) => {
     // The slow run lasts until its job.started event is stored, however slow the machine.
     await script('slow.sh', 'while [ ! -e "$STATEDIR/slow.go" ]; do sleep 0.05; done');
     await start();
-    const [slow, quick] = await addJobs(t.db, [{ node: macs[0]!, jig: 'script', args: { run: 'slow.sh' } }, { node: macs[1]!, jig: 'noop' }]);
-    await until('the slow job\'s job.started event', () => eventsOf(t.db, slow!.id), (e) => e.includes('job.started'));
+    const [slow, quick] = await addJobs(t.db, [
+      { node: macs[0]!, jig: 'script', args: { run: 'slow.sh' } },
+      { node: macs[1]!, jig: 'noop' },
+    ]);
+    await until(
+      "the slow job's job.started event",
+      () => eventsOf(t.db, slow!.id),
+      (e) => e.includes('job.started'),
+    );
     await writeFile(join(t.statedir, 'slow.go'), '');
     assert.equal((await finished(slow!.id)).state, 'succeeded');
     assert.equal((await finished(quick!.id)).state, 'succeeded');
@@ -112,8 +147,15 @@ await describeEachBackend('queue workers and jigs', (kind) => {
   it('cancel of a running script aborts it; the node goes on', async () => {
     await script('long.sh', 'sleep 30');
     const qh = await start();
-    const [long, next] = await addJobs(t.db, [{ node: macs[2]!, jig: 'script', args: { run: 'long.sh' } }, { node: macs[2]!, jig: 'noop' }]);
-    await until('the script to run', () => getJob(t.db, long!.id), (j) => j.state === 'running');
+    const [long, next] = await addJobs(t.db, [
+      { node: macs[2]!, jig: 'script', args: { run: 'long.sh' } },
+      { node: macs[2]!, jig: 'noop' },
+    ]);
+    await until(
+      'the script to run',
+      () => getJob(t.db, long!.id),
+      (j) => j.state === 'running',
+    );
     await cancelJob(t.db, long!.id);
     assert.equal((await finished(long!.id)).state, 'cancelled');
     assert.equal((await finished(next!.id)).state, 'succeeded');
@@ -124,7 +166,11 @@ await describeEachBackend('queue workers and jigs', (kind) => {
     await script('long.sh', 'sleep 30');
     const qh = await start();
     const [ref] = await addJobs(t.db, [{ node: macs[2]!, jig: 'script', args: { run: 'long.sh' } }]);
-    await until('the script to run', () => getJob(t.db, ref!.id), (j) => j.state === 'running');
+    await until(
+      'the script to run',
+      () => getJob(t.db, ref!.id),
+      (j) => j.state === 'running',
+    );
     await qh.stop({ graceMs: 200 });
     q = null;
     const job = await getJob(t.db, ref!.id);
@@ -134,8 +180,15 @@ await describeEachBackend('queue workers and jigs', (kind) => {
 
   it('node task: handed out once in the ready script, completed by the reported status', async () => {
     await start();
-    const [ref, after] = await addJobs(t.db, [{ node: macs[0]!, jig: 'node', args: { run: 'echo hi; exit 3' } }, { node: macs[0]!, jig: 'noop' }]);
-    await until('the task to wait for the node', () => getJob(t.db, ref!.id), (j) => j.lockedBy === 'node');
+    const [ref, after] = await addJobs(t.db, [
+      { node: macs[0]!, jig: 'node', args: { run: 'echo hi; exit 3' } },
+      { node: macs[0]!, jig: 'noop' },
+    ]);
+    await until(
+      'the task to wait for the node',
+      () => getJob(t.db, ref!.id),
+      (j) => j.lockedBy === 'node',
+    );
     const lost = await takeNodeTasks(t.db, macs[0]!);
     assert.equal((await takeNodeTasks(t.db, macs[0]!)).text, '', 'offered to one script at a time');
     await lost.settle(false);
@@ -161,9 +214,16 @@ await describeEachBackend('queue workers and jigs', (kind) => {
 
   it('wait: holds the node until its record matches, fails at the deadline otherwise', async () => {
     await start();
-    const [w, next] = await addJobs(t.db, [{ node: macs[2]!, jig: 'wait', args: { equals: 'ready' }, timeoutSeconds: 30 }, { node: macs[2]!, jig: 'noop' }]);
+    const [w, next] = await addJobs(t.db, [
+      { node: macs[2]!, jig: 'wait', args: { equals: 'ready' }, timeoutSeconds: 30 },
+      { node: macs[2]!, jig: 'noop' },
+    ]);
     // At least one check ran and snoozed (started, queued again); the node's next job waits.
-    await until('the wait job to check once', () => getJob(t.db, w!.id), (j) => j.startedAt !== null && j.state === 'queued');
+    await until(
+      'the wait job to check once',
+      () => getJob(t.db, w!.id),
+      (j) => j.startedAt !== null && j.state === 'queued',
+    );
     assert.equal((await getJob(t.db, next!.id)).state, 'queued');
     await t.db.query(`UPDATE nodes SET status = 'ready' WHERE mac = $1`, [macs[2]]);
     assert.equal((await finished(w!.id)).state, 'succeeded');
@@ -178,9 +238,17 @@ await describeEachBackend('queue workers and jigs', (kind) => {
     await start();
     const [ref] = await addJobs(t.db, [{ node: macs[1]!, jig: 'node', args: { run: 'true' }, timeoutSeconds: 1, maxAttempts: 2 }]);
     const task = new RegExp(`muster_task_done ${ref!.id} \\$\\? "\\$muster_out" (\\d+)\n`);
-    await until('attempt 1 to wait for the node', () => getJob(t.db, ref!.id), (j) => j.lockedBy === 'node' && j.attempts === 1);
+    await until(
+      'attempt 1 to wait for the node',
+      () => getJob(t.db, ref!.id),
+      (j) => j.lockedBy === 'node' && j.attempts === 1,
+    );
     const first = Number(task.exec((await takeNodeTasks(t.db, macs[1]!)).text)?.[1]);
-    await until('attempt 2 to wait for the node', () => getJob(t.db, ref!.id), (j) => j.lockedBy === 'node' && j.attempts === 2);
+    await until(
+      'attempt 2 to wait for the node',
+      () => getJob(t.db, ref!.id),
+      (j) => j.lockedBy === 'node' && j.attempts === 2,
+    );
     const second = Number(task.exec((await takeNodeTasks(t.db, macs[1]!)).text)?.[1]);
     assert.ok(first > 0 && second > 0 && first !== second, `the second attempt reaches the node under its own claim (${first}, ${second})`);
     // The node's late report of attempt 1 does not end attempt 2; attempt 2's does.
@@ -206,14 +274,21 @@ await describeEachBackend('queue workers and jigs', (kind) => {
       },
     });
     // One worker: the first job's finish claims the second, and that reply is lost.
-    const [a, b] = await addJobs(t.db, [{ node: macs[0]!, jig: 'noop' }, { node: macs[1]!, jig: 'noop' }]);
+    const [a, b] = await addJobs(t.db, [
+      { node: macs[0]!, jig: 'noop' },
+      { node: macs[1]!, jig: 'noop' },
+    ]);
     const qh = await start({ db: lossy, workers: 1 });
     assert.equal((await finished(a!.id)).state, 'succeeded');
     const job = await finished(b!.id);
     assert.deepEqual([job.state, job.attempts, job.error], ['succeeded', 1, null]);
     assert.equal(lose, 0, 'a reply was lost');
     // (the worker counts a job once the reply of its finish is in, just after the commit)
-    await until('the worker to count both', async () => qh.stats().succeeded, (n) => n >= 2);
+    await until(
+      'the worker to count both',
+      async () => qh.stats().succeeded,
+      (n) => n >= 2,
+    );
     assert.equal(qh.stats().succeeded, 2, 'the retry reports what the lost call did');
   });
 });

@@ -67,7 +67,13 @@ export async function handleFull(p: DhcpPacket, mac: string, ctx: HandlerContext
           return null;
         }
         if (pick.takeover === 'reservation') {
-          ctx.event({ kind: 'dhcp.reservation-taken', level: 'warn', mac, node: nodeName, message: `${pick.ip} is reserved for ${nodeName ?? mac}; another client's lease on it was ended` });
+          ctx.event({
+            kind: 'dhcp.reservation-taken',
+            level: 'warn',
+            mac,
+            node: nodeName,
+            message: `${pick.ip} is reserved for ${nodeName ?? mac}; another client's lease on it was ended`,
+          });
         }
         const expiresAt = new Date(Date.now() + ctx.offerHoldMs);
         const ok = await writeLease(ctx.db, { mac, ip: pick.ip, state: 'offered', expiresAt, hostname: p.options.hostname ?? null, takeover: pick.takeover });
@@ -79,9 +85,23 @@ export async function handleFull(p: DhcpPacket, mac: string, ctx: HandlerContext
     case 'ack': {
       const expiresAt = new Date(Date.now() + subnet.leaseTime * 1000);
       const fresh = view.lease?.state !== 'bound' || view.lease.ip !== plan.ip;
-      const ok = await writeLease(ctx.db, { mac, ip: plan.ip, state: 'bound', expiresAt, hostname: p.options.hostname ?? null, takeover: plan.ip === view.reservation ? 'reservation' : null });
+      const ok = await writeLease(ctx.db, {
+        mac,
+        ip: plan.ip,
+        state: 'bound',
+        expiresAt,
+        hostname: p.options.hostname ?? null,
+        takeover: plan.ip === view.reservation ? 'reservation' : null,
+      });
       if (!ok) return nak(`${plan.ip} was just taken by another client`);
-      if (fresh) ctx.event({ kind: 'dhcp.lease', mac, node: nodeName, message: `${plan.ip} leased to ${nodeName ?? mac}`, data: { ip: plan.ip, boot: boot?.kind ?? null } });
+      if (fresh)
+        ctx.event({
+          kind: 'dhcp.lease',
+          mac,
+          node: nodeName,
+          message: `${plan.ip} leased to ${nodeName ?? mac}`,
+          data: { ip: plan.ip, boot: boot?.kind ?? null },
+        });
       return buildReply(p, { ...base, type: DHCPACK, yiaddr: plan.ip, leaseTime: subnet.leaseTime, subnet });
     }
     case 'nak':

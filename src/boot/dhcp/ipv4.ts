@@ -36,7 +36,7 @@ export function parseCidr(s: string): Cidr | null {
 }
 
 export function inCidr(c: Cidr, ip: number): boolean {
-  return ((ip & c.mask) >>> 0) === c.network;
+  return (ip & c.mask) >>> 0 === c.network;
 }
 
 export const ZERO_IP = '0.0.0.0';

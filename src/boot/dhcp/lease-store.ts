@@ -139,11 +139,7 @@ const PROBE_BATCH = 256;
  * address has a row, the longest-expired lease of another client is reclaimed (takeover
  * `expired`, re-checked when the row is deleted).
  */
-export async function findFreeAddress(
-  db: Queryable,
-  subnet: Subnet,
-  cursor: { pos: number },
-): Promise<{ ip: string; takeover: Takeover } | null> {
+export async function findFreeAddress(db: Queryable, subnet: Subnet, cursor: { pos: number }): Promise<{ ip: string; takeover: Takeover } | null> {
   for (let probed = 0; probed < subnet.poolSize; probed += PROBE_BATCH) {
     const { ips, next } = poolCandidates(subnet, cursor.pos, Math.min(PROBE_BATCH, subnet.poolSize - probed));
     const { rows } = await db.query<{ ip: string; i: number }>(

@@ -184,9 +184,7 @@ export const OPT_PAD = 0;
 export const OPT_OVERLOAD = 52;
 export const OPT_END = 255;
 
-const FIELD_BY_CODE = new Map<number, keyof Table>(
-  (Object.keys(OPTION_TABLE) as (keyof Table)[]).map((f) => [OPTION_TABLE[f].code, f]),
-);
+const FIELD_BY_CODE = new Map<number, keyof Table>((Object.keys(OPTION_TABLE) as (keyof Table)[]).map((f) => [OPTION_TABLE[f].code, f]));
 
 /** Converts raw (code → joined bytes) options into typed ones, or names the option that is malformed. */
 export function typeOptions(raw: Map<number, Buffer>): { ok: true; options: DhcpOptions } | { ok: false; error: string } {

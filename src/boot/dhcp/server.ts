@@ -84,11 +84,17 @@ function bindServerSocket(port: number, host: string, what: string, portKey: str
 
 export async function startDhcpServer(o: DhcpServerOptions): Promise<DhcpServer> {
   if (!isValidServerAddress(o.serverAddress)) {
-    throw new MusterError('CONFIG_INVALID', `dhcp: server address '${o.serverAddress}' must be this host's IPv4 address on the boot network (set 'dhcp server address')`);
+    throw new MusterError(
+      'CONFIG_INVALID',
+      `dhcp: server address '${o.serverAddress}' must be this host's IPv4 address on the boot network (set 'dhcp server address')`,
+    );
   }
   const subnets = (o.subnets ?? []).map(makeSubnet);
   if (o.mode === 'full' && subnets.length === 0) {
-    throw new MusterError('CONFIG_INVALID', `dhcp: full mode needs at least one subnet with a range (set 'dhcp subnet' and 'dhcp range', or use 'dhcp mode = proxy')`);
+    throw new MusterError(
+      'CONFIG_INVALID',
+      `dhcp: full mode needs at least one subnet with a range (set 'dhcp subnet' and 'dhcp range', or use 'dhcp mode = proxy')`,
+    );
   }
   const log = o.log.child({ mod: 'dhcp' });
   const counters: Record<string, number> = {};
@@ -137,7 +143,10 @@ export async function startDhcpServer(o: DhcpServerOptions): Promise<DhcpServer>
     const code = (err as NodeJS.ErrnoException).code ?? err.message;
     const first = !sendWarned.has(code);
     sendWarned.add(code);
-    log[first ? 'warn' : 'debug']({ err, mac, to }, `could not send a DHCP reply${first ? ' (further failures like it are logged at debug; see send-errors in the stats)' : ''}`);
+    log[first ? 'warn' : 'debug'](
+      { err, mac, to },
+      `could not send a DHCP reply${first ? ' (further failures like it are logged at debug; see send-errors in the stats)' : ''}`,
+    );
   };
   /** Limited broadcast through the bound sender when there is one; unicast that has no route falls back to it. */
   const sendReply = (sock: Socket, packet: Buffer, to: { address: string; port: number }, mac: string, relayed: boolean) => {

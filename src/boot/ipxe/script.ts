@@ -53,7 +53,15 @@ export function baseUrl(ctx: BootContext): string {
 
 /** `/boot.ipxe`: sends iPXE on to its per-MAC script, retrying while muster is unreachable. */
 export function chainScript(ctx: BootContext): string {
-  return lines('#!ipxe', ':retry', `chain --replace ${baseUrl(ctx)}${bootPaths.boot(IPXE_MAC)} || goto failed`, ':failed', 'echo muster: cannot fetch the boot script, retrying in 10 s', 'sleep 10', 'goto retry');
+  return lines(
+    '#!ipxe',
+    ':retry',
+    `chain --replace ${baseUrl(ctx)}${bootPaths.boot(IPXE_MAC)} || goto failed`,
+    ':failed',
+    'echo muster: cannot fetch the boot script, retrying in 10 s',
+    'sleep 10',
+    'goto retry',
+  );
 }
 
 /** A kernel + initrd boot: what the echo line names and where the two files are. */
@@ -67,8 +75,14 @@ interface KernelBoot {
 
 export function renderBootScript(node: Node | null, ctx: BootContext): string {
   const base = baseUrl(ctx);
-  const discovery = (what: string): KernelBoot => ({ what, kernel: base + bootPaths.discoveryKernel, initrd: base + bootPaths.discoveryInitrd, initrdName: 'initrd.img' });
-  if (node === null) return kernelScript(discovery('discovery (unregistered MAC)'), 'unknown node', kernelArgs(ctx, base, IPXE_MAC), base + bootPaths.boot(IPXE_MAC));
+  const discovery = (what: string): KernelBoot => ({
+    what,
+    kernel: base + bootPaths.discoveryKernel,
+    initrd: base + bootPaths.discoveryInitrd,
+    initrdName: 'initrd.img',
+  });
+  if (node === null)
+    return kernelScript(discovery('discovery (unregistered MAC)'), 'unknown node', kernelArgs(ctx, base, IPXE_MAC), base + bootPaths.boot(IPXE_MAC));
   const who = `${node.name} (${node.mac})`;
   const args = kernelArgs(ctx, base, macHexhyp(node.mac));
   const retryUrl = base + bootPaths.boot(macHexhyp(node.mac));
@@ -81,7 +95,12 @@ export function renderBootScript(node: Node | null, ctx: BootContext): string {
       const vnfs = node.vnfs;
       if (vnfs === '') return fail(`bootenv vnfs but no VNFS set (muster node set vnfs <name> ${node.name})`);
       if (!isValidLabel(vnfs)) return fail(`VNFS name '${vnfs}' is not valid`);
-      return kernelScript({ what: `vnfs ${vnfs}`, kernel: base + bootPaths.vnfsKernel(vnfs), initrd: base + bootPaths.vnfsImage(vnfs), initrdName: 'vnfs.img' }, who, args, retryUrl);
+      return kernelScript(
+        { what: `vnfs ${vnfs}`, kernel: base + bootPaths.vnfsKernel(vnfs), initrd: base + bootPaths.vnfsImage(vnfs), initrdName: 'vnfs.img' },
+        who,
+        args,
+        retryUrl,
+      );
     }
     case 'local':
       return localScript(`${who} boots the local disk`);

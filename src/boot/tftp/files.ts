@@ -17,14 +17,15 @@ import { isInside } from '../../paths.js';
 import { printable } from '../../text.js';
 import { TFTP_ERROR } from './codec.js';
 
-export type OpenResult =
-  | { ok: true; file: FileHandle; size: number; path: string }
-  | { ok: false; code: number; message: string };
+export type OpenResult = { ok: true; file: FileHandle; size: number; path: string } | { ok: false; code: number; message: string };
 
 export async function openInRoot(rootReal: string, filename: string): Promise<OpenResult> {
   const refused = (why: string): OpenResult => ({ ok: false, code: TFTP_ERROR.ACCESS_VIOLATION, message: `access violation: ${why}` });
   if (filename.includes('\0')) return refused('NUL in file name');
-  const segments = filename.replace(/\\/g, '/').split('/').filter((s) => s !== '' && s !== '.');
+  const segments = filename
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((s) => s !== '' && s !== '.');
   if (segments.includes('..')) return refused(`'..' in ${printable(filename)}`);
   if (segments.length === 0) return { ok: false, code: TFTP_ERROR.FILE_NOT_FOUND, message: 'file not found' };
   let real: string;

@@ -4,7 +4,7 @@
  * packets never throw: they are counted, logged at debug with the peer, and answered with a
  * TFTP error where RFC 1350 asks for one.
  */
-import { createSocket, type RemoteInfo, } from 'node:dgram';
+import { createSocket, type RemoteInfo } from 'node:dgram';
 import { realpath, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { MusterError } from '../../errors.js';
@@ -186,7 +186,11 @@ async function checkRoot(root: string): Promise<string> {
     const real = await realpath(root);
     if ((await stat(real)).isDirectory()) return real;
   } catch (err) {
-    throw new MusterError('TFTP_ROOT_INVALID', `TFTP root ${root} cannot be read (${(err as NodeJS.ErrnoException).code}); create it or set another tftp root`, { cause: err });
+    throw new MusterError(
+      'TFTP_ROOT_INVALID',
+      `TFTP root ${root} cannot be read (${(err as NodeJS.ErrnoException).code}); create it or set another tftp root`,
+      { cause: err },
+    );
   }
   throw new MusterError('TFTP_ROOT_INVALID', `TFTP root ${root} is not a directory; point the tftp root at a directory`);
 }

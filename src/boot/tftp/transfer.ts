@@ -70,10 +70,12 @@ export class Transfer {
   start(): void {
     const socket = createSocket({ type: this.cfg.host.includes(':') ? 'udp6' : 'udp4' });
     this.socket = socket;
-    socket.on('error', (err) => this.enqueue(async () => {
-      this.log.warn({ err }, 'transfer socket error');
-      await this.finish('failed');
-    }));
+    socket.on('error', (err) =>
+      this.enqueue(async () => {
+        this.log.warn({ err }, 'transfer socket error');
+        await this.finish('failed');
+      }),
+    );
     socket.on('message', (msg, rinfo) => this.enqueue(() => this.onMessage(msg, rinfo)));
     socket.bind({ address: this.cfg.host, port: 0 }, () => this.enqueue(() => this.open()));
   }

@@ -14,7 +14,9 @@ export function command(product: string): Command {
     if (sel.nodes.length === 0) throw noNodes();
     const client = await cli.client();
     const r = await client.post<{ jobs: Array<{ id: number; node: string; created: boolean }> }>('/jobs', {
-      select: exactly(sel.nodes), steps, chain: Boolean(o.chain),
+      select: exactly(sel.nodes),
+      steps,
+      chain: Boolean(o.chain),
       maxAttempts: o.attempts === undefined ? undefined : Number(o.attempts),
       timeoutSeconds: o.timeout === undefined ? undefined : Number(o.timeout),
       idempotencyKey: o.key,

@@ -4,9 +4,19 @@ import { verb } from '../select.js';
 import type { Cli } from '../context.js';
 
 export interface ApiJob {
-  id: number; nodeName: string; jig: string; state: string; attempts: number; maxAttempts: number;
-  args: Record<string, unknown>; error: string | null; createdAt: string; startedAt: string | null;
-  finishedAt: string | null; chainId: number | null; log: string;
+  id: number;
+  nodeName: string;
+  jig: string;
+  state: string;
+  attempts: number;
+  maxAttempts: number;
+  args: Record<string, unknown>;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  chainId: number | null;
+  log: string;
 }
 
 export function jobId(s: string): number {

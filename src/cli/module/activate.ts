@@ -7,7 +7,9 @@ import { label, showOutput, type ApiModule } from './shared.js';
 export function command(product: string): Command {
   return verb('activate', 'Activate a module to run in a particular provisionary state', product, async (cli, args) => {
     const [name, ...roles] = args as [string, ...string[]];
-    const done = await (await cli.client()).post<{ module: ApiModule; roles: string[]; output: string }>(`/modules/${encodeURIComponent(name)}/activate`, { roles });
+    const done = await (await cli.client()).post<{ module: ApiModule; roles: string[]; output: string }>(`/modules/${encodeURIComponent(name)}/activate`, {
+      roles,
+    });
     if (cli.g.json) return cli.json(done);
     showOutput(cli, done.output);
     for (const role of done.roles) cli.info(`${label(cli)} '${name}' has been enabled in '${role}'`);

@@ -15,7 +15,10 @@ export function command(product: string): Command {
     const name = /^(.+)\.pmod$/.exec(basename(file))?.[1];
     if (name === undefined) throw new MusterError('MODULE_ARCHIVE_INVALID', `${file} is not a valid Perceus Module (*.pmod)`);
     const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
-      throw new MusterError('REQUEST_INVALID', `cannot read ${file}: ${err.code ?? err.message} (usage: ${cli.product === 'Perceus' ? 'perceus' : 'muster'} module import <path to module>)`);
+      throw new MusterError(
+        'REQUEST_INVALID',
+        `cannot read ${file}: ${err.code ?? err.message} (usage: ${cli.product === 'Perceus' ? 'perceus' : 'muster'} module import <path to module>)`,
+      );
     });
     cli.info(`Importing '${name}'`);
     const done = await (await cli.client()).post<{ module: ApiModule; output: string }>('/modules', { name, archive: bytes.toString('base64') });

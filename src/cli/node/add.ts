@@ -30,8 +30,12 @@ export function command(product: string): Command {
     if (wanted.length === 0) throw new MusterError('REQUEST_INVALID', 'name a NodeID (MAC address) to add, or --file FILE');
     refuseRepeats(wanted);
     const client = await cli.client();
-    const nodes = await inBatches(cli, 'adding nodes', 'added', wanted.map((w) => w.node), async (batch) =>
-      (await client.post<{ nodes: ApiNode[] }>('/nodes', { nodes: batch })).nodes,
+    const nodes = await inBatches(
+      cli,
+      'adding nodes',
+      'added',
+      wanted.map((w) => w.node),
+      async (batch) => (await client.post<{ nodes: ApiNode[] }>('/nodes', { nodes: batch })).nodes,
     );
     if (cli.g.json) return cli.json(nodes);
     if (nodes.length > PER_NODE_LINES && !cli.g.verbose) return cli.info(`${nodes.length} nodes added: ${foldNames(nodes.map((n) => n.name))}`);

@@ -11,9 +11,7 @@ const FIELDS = {
   ipaddr: 'host(ipaddr)',
 } as const;
 
-const WaitArgs = z
-  .object({ field: z.enum(Object.keys(FIELDS) as [keyof typeof FIELDS]).default('status'), equals: z.string().min(1) })
-  .strict();
+const WaitArgs = z.object({ field: z.enum(Object.keys(FIELDS) as [keyof typeof FIELDS]).default('status'), equals: z.string().min(1) }).strict();
 type WaitArgs = z.infer<typeof WaitArgs>;
 
 /**
@@ -27,19 +25,14 @@ export const waitJig: Jig<WaitArgs> = {
   args: WaitArgs,
   defaultTimeoutSeconds: 1800,
   async run({ db, job, args, log, ctx }) {
-    const { rows } = await db.query<{ v: string | null }>(
-      `SELECT ${FIELDS[args.field]} AS v FROM nodes WHERE mac = $1::macaddr`,
-      [job.node],
-    );
+    const { rows } = await db.query<{ v: string | null }>(`SELECT ${FIELDS[args.field]} AS v FROM nodes WHERE mac = $1::macaddr`, [job.node]);
     const value = rows[0]?.v ?? null;
     if (value === args.equals) {
       log.line(`muster: ${args.field} = ${value}`);
       return { kind: 'succeeded', result: { [args.field]: value } };
     }
     if (Date.now() + ctx.waitPollMs >= job.deadline.getTime()) {
-      throw new JigFatalError(
-        `${args.field} is ${value ?? 'unset'}, not ${args.equals}, at the deadline (${job.timeout_s} s)`,
-      );
+      throw new JigFatalError(`${args.field} is ${value ?? 'unset'}, not ${args.equals}, at the deadline (${job.timeout_s} s)`);
     }
     return { kind: 'snooze', afterMs: ctx.waitPollMs };
   },

@@ -64,7 +64,10 @@ describe('dhcp codec: captures from real peers', () => {
 
   for (const client of ['bios', 'uefi', 'ipxe']) {
     it(`decodes dnsmasq's OFFER and ACK to ${client}: boot file in option 67, file field empty`, () => {
-      for (const [name, type] of [[`${client}-offer`, 2], [`${client}-ack`, 5]] as const) {
+      for (const [name, type] of [
+        [`${client}-offer`, 2],
+        [`${client}-ack`, 5],
+      ] as const) {
         const p = decoded(capture(name));
         assert.equal(p.op, 2);
         assert.equal(p.options.messageType, type);
@@ -123,21 +126,44 @@ describe('dhcp codec: bad input', () => {
   it('refuses a truncated packet', () => expectError(capture('bios-discover').subarray(0, 200), /truncated: 200 bytes/));
   it('refuses an empty packet', () => expectError(Buffer.alloc(0), /truncated: 0 bytes/));
   it('refuses an oversized packet', () => expectError(Buffer.alloc(MAX_PACKET_BYTES + 1), /oversized: 1473 bytes/));
-  it('refuses hlen 0', () => expectError(packet([53, 1, 1, 255], (b) => (b[2] = 0)), /hardware address length 0/));
-  it('refuses hlen 17', () => expectError(packet([53, 1, 1, 255], (b) => (b[2] = 17)), /hardware address length 17/));
-  it('refuses an unknown op', () => expectError(packet([255], (b) => (b[0] = 9)), /op 9/));
-  it('refuses a packet without the magic cookie', () => expectError(packet([255], (b) => b.writeUInt32BE(0, 236)), /magic cookie/));
-  it('refuses an option whose length runs past the end', () => expectError(packet([53, 1, 1, 60, 40, 65, 65]), /option 60 .* claims 40 bytes but only 2 remain/));
+  it('refuses hlen 0', () =>
+    expectError(
+      packet([53, 1, 1, 255], (b) => (b[2] = 0)),
+      /hardware address length 0/,
+    ));
+  it('refuses hlen 17', () =>
+    expectError(
+      packet([53, 1, 1, 255], (b) => (b[2] = 17)),
+      /hardware address length 17/,
+    ));
+  it('refuses an unknown op', () =>
+    expectError(
+      packet([255], (b) => (b[0] = 9)),
+      /op 9/,
+    ));
+  it('refuses a packet without the magic cookie', () =>
+    expectError(
+      packet([255], (b) => b.writeUInt32BE(0, 236)),
+      /magic cookie/,
+    ));
+  it('refuses an option whose length runs past the end', () =>
+    expectError(packet([53, 1, 1, 60, 40, 65, 65]), /option 60 .* claims 40 bytes but only 2 remain/));
   it('refuses an option with no length byte', () => expectError(packet([53, 1, 1, 60]), /option 60 .* no length byte/));
   it('refuses a message type of the wrong length', () => expectError(packet([53, 2, 1, 1, 255]), /option 53 \(messageType\) has a bad value of 2 bytes/));
   it('refuses an address option of the wrong length', () => expectError(packet([53, 1, 3, 50, 3, 10, 0, 0, 255]), /option 50 \(requestedIp\)/));
   it('refuses a broken encapsulated option 82', () => expectError(packet([53, 1, 1, 82, 3, 1, 9, 0, 255]), /option 82 \(relayAgentInfo\)/));
   it('refuses option 52 repeated inside the file field (overload loop)', () =>
-    expectError(packet([53, 1, 1, 52, 1, 1, 255], (b) => Buffer.from([52, 1, 1, 255]).copy(b, 108)), /overload loop/));
+    expectError(
+      packet([53, 1, 1, 52, 1, 1, 255], (b) => Buffer.from([52, 1, 1, 255]).copy(b, 108)),
+      /overload loop/,
+    ));
   it('refuses option 52 twice', () => expectError(packet([52, 1, 1, 52, 1, 2, 255]), /appears twice/));
   it('refuses an overload value outside 1-3', () => expectError(packet([52, 1, 4, 255]), /must be one byte 1-3/));
   it('refuses a bad option inside an overloaded sname field', () =>
-    expectError(packet([52, 1, 2, 255], (b) => Buffer.from([60, 200, 1]).copy(b, 44)), /in the sname field claims 200 bytes/));
+    expectError(
+      packet([52, 1, 2, 255], (b) => Buffer.from([60, 200, 1]).copy(b, 44)),
+      /in the sname field claims 200 bytes/,
+    ));
 
   it('reads options from overloaded file and sname fields, in RFC order', () => {
     const b = packet([53, 1, 1, 52, 1, 3, 60, 2, 65, 66, 255], (x) => {

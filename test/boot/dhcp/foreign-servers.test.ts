@@ -13,7 +13,13 @@ describe('dhcp coexistence diagnostic', () => {
     f.observe(offer, '10.77.9.1', 0);
     f.observe(offer, '10.77.9.1', 30_000);
     f.observe(offer, '10.77.9.1', 61_000);
-    assert.deepEqual(warned.map((w) => [w.server, w.offers]), [['10.77.9.1', 1], ['10.77.9.1', 3]]);
+    assert.deepEqual(
+      warned.map((w) => [w.server, w.offers]),
+      [
+        ['10.77.9.1', 1],
+        ['10.77.9.1', 3],
+      ],
+    );
     const [s] = f.list();
     assert.deepEqual([s!.offers, s!.leasesAddresses, s!.bootfile], [3, true, 'undionly.kpxe']);
   });

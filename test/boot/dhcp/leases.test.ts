@@ -60,7 +60,10 @@ await describeEachBackend('dhcp leases', (kind) => {
     assert.equal(offer.siaddr, SERVER);
     assert.equal(offer.file, 'undionly.kpxe');
     assert.equal(offer.options.bootfileName, 'undionly.kpxe', 'asked for option 67');
-    assert.deepEqual([offer.options.subnetMask, offer.options.routers, offer.options.dnsServers, offer.options.domainName], ['255.255.255.0', ['10.50.0.1'], ['10.50.0.2'], 'lab']);
+    assert.deepEqual(
+      [offer.options.subnetMask, offer.options.routers, offer.options.dnsServers, offer.options.domainName],
+      ['255.255.255.0', ['10.50.0.1'], ['10.50.0.2'], 'lab'],
+    );
     assert.deepEqual([offer.options.leaseTime, offer.options.renewalTime, offer.options.rebindingTime], [600, 300, 525]);
     assert.equal((await getLease(t.db, A))?.state, 'offered');
     const ack = (await send(clientMessage(DHCPREQUEST, A, { serverId: SERVER, requestedIp: offer.yiaddr }), c))!;
@@ -150,12 +153,19 @@ await describeEachBackend('dhcp leases', (kind) => {
     await t.db.query(`UPDATE dhcp_leases SET expires_at = now() - interval '1 hour' WHERE mac = $1`, [B]);
     const D = '52:54:00:00:00:0d';
     const pick = await findFreeAddress(t.db, ctx().subnets[0]!, { pos: 0 });
-    assert.deepEqual(pick, { ip: b.yiaddr, takeover: pick?.takeover }, 'the reclaim decision picks B\'s expired lease');
+    assert.deepEqual(pick, { ip: b.yiaddr, takeover: pick?.takeover }, "the reclaim decision picks B's expired lease");
     assert.ok(pick?.takeover);
     // B renews (RENEWING: ciaddr, no server id) before the reclaim runs.
     const renewed = await send(clientMessage(DHCPREQUEST, B, {}, { ciaddr: b.yiaddr }));
     assert.equal(renewed?.options.messageType, DHCPACK);
-    const ok = await writeLease(t.db, { mac: D, ip: pick.ip, state: 'offered', expiresAt: new Date(Date.now() + 60_000), hostname: null, takeover: pick.takeover });
+    const ok = await writeLease(t.db, {
+      mac: D,
+      ip: pick.ip,
+      state: 'offered',
+      expiresAt: new Date(Date.now() + 60_000),
+      hostname: null,
+      takeover: pick.takeover,
+    });
     assert.equal(ok, false, 'the reclaim must lose to the renewal');
     const lease = await getLease(t.db, B);
     assert.equal(lease?.ip, b.yiaddr, "B's renewed lease survives");

@@ -52,7 +52,13 @@ await describeEachBackend('dhcp no-pxedhcp for iPXE', (kind) => {
     assert.match(offer.file, /^http:\/\//, 'the reply is the one for iPXE');
     assert.deepEqual(offer.options.ipxe, new Map([[176, Buffer.from([1])]]));
     const request = capturedPacket('ipxe-request');
-    const ack = onTheWire(await handleFull({ ...request, options: { ...request.options, messageType: DHCPREQUEST, serverId: SERVER, requestedIp: offer.yiaddr } }, macOf(request), ctx()));
+    const ack = onTheWire(
+      await handleFull(
+        { ...request, options: { ...request.options, messageType: DHCPREQUEST, serverId: SERVER, requestedIp: offer.yiaddr } },
+        macOf(request),
+        ctx(),
+      ),
+    );
     assert.equal(ack.options.messageType, DHCPACK, ack.options.message);
     assert.deepEqual(ack.options.ipxe, new Map([[176, Buffer.from([1])]]));
   });

@@ -113,7 +113,11 @@ describe('dhcp proxy mode beside dnsmasq', { skip }, () => {
     const got = await udhcpc(lan, 'cli', 'bios', ['-B']);
     // The proxy offer waits 250 ms (proxyOfferDelayMs), so it may come after udhcpc took dnsmasq's.
     const proxyOffer = () =>
-      seen.packets().map((h) => decode(Buffer.from(h, 'hex'))).flatMap((r) => (r.ok ? [r.packet] : [])).find((p) => p.options.messageType === 2 && p.yiaddr === '0.0.0.0');
+      seen
+        .packets()
+        .map((h) => decode(Buffer.from(h, 'hex')))
+        .flatMap((r) => (r.ok ? [r.packet] : []))
+        .find((p) => p.options.messageType === 2 && p.yiaddr === '0.0.0.0');
     const proxy = (await until('a proxy offer from muster', proxyOffer, Boolean, 10_000).finally(seen.stop))!;
     assert.match(got.ip ?? '', /^10\.77\.2\.1[0-5]\d$/);
     assert.equal(got.serverId, '10.77.2.2');

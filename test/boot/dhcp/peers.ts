@@ -49,7 +49,11 @@ async function reportScript(dir: string, out: string, vars: Record<string, strin
 }
 
 function lastBound(text: string, bound: string[]): Record<string, string> | null {
-  const lines = text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>);
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, string>);
   return lines.filter((l) => bound.includes(l.event!)).at(-1) ?? null;
 }
 
@@ -61,9 +65,11 @@ export async function udhcpc(lan: Lan, host: string, pose: Pose, extra: string[]
   const out = join(dir, 'out.jsonl');
   await writeFile(out, '');
   const script = await reportScript(dir, out, { ip: 'ip', siaddr: 'siaddr', boot_file: 'boot_file', bootfile: 'bootfile', serverid: 'serverid' });
-  await lan.run(host, ['busybox', 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '4', '-T', '1', '-O', '67', '-s', script, ...POSES[pose], ...extra], {
-    timeoutMs: 20_000,
-  }).catch(() => undefined);
+  await lan
+    .run(host, ['busybox', 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '4', '-T', '1', '-O', '67', '-s', script, ...POSES[pose], ...extra], {
+      timeoutMs: 20_000,
+    })
+    .catch(() => undefined);
   const got = lastBound(await readFile(out, 'utf8'), ['bound', 'renew']);
   return {
     ip: orNull(got?.ip),
@@ -85,11 +91,11 @@ export async function dhclient(lan: Lan, host: string, conf: string[] = []): Pro
     next: 'new_next_server',
   });
   await writeFile(join(dir, 'dhclient.conf'), ['request subnet-mask, routers, domain-name-servers, bootfile-name;', ...conf].join('\n') + '\n');
-  await lan.run(
-    host,
-    ['dhclient', '-1', '-d', '-v', '-cf', join(dir, 'dhclient.conf'), '-sf', script, '-lf', join(dir, 'leases'), '-pf', join(dir, 'pid'), 'eth0'],
-    { timeoutMs: 30_000 },
-  ).catch(() => undefined);
+  await lan
+    .run(host, ['dhclient', '-1', '-d', '-v', '-cf', join(dir, 'dhclient.conf'), '-sf', script, '-lf', join(dir, 'leases'), '-pf', join(dir, 'pid'), 'eth0'], {
+      timeoutMs: 30_000,
+    })
+    .catch(() => undefined);
   const got = lastBound(await readFile(out, 'utf8'), ['BOUND', 'RENEW', 'REBOOT']);
   return { ip: orNull(got?.ip), siaddr: null, bootfile: orNull(got?.bootfile), serverId: orNull(got?.serverid) };
 }

@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import { makeSubnet, poolCandidates } from '../../../src/boot/dhcp/settings.js';
 
 const bad = (input: Parameters<typeof makeSubnet>[0], pattern: RegExp) =>
-  assert.throws(() => makeSubnet(input), (e: Error & { code?: string }) => e.code === 'CONFIG_INVALID' && pattern.test(e.message));
+  assert.throws(
+    () => makeSubnet(input),
+    (e: Error & { code?: string }) => e.code === 'CONFIG_INVALID' && pattern.test(e.message),
+  );
 
 describe('dhcp subnet settings', () => {
   it('parses a subnet with ranges and walks its pool across ranges, wrapping', () => {

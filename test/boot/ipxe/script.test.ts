@@ -18,7 +18,7 @@ const kernelTail = `boot || goto failed\n:failed\necho muster: boot failed, aski
 const errorScript = (msg: string) => `#!ipxe\necho muster: ${msg}\nprompt --timeout 30000 Press any key within 30 s for the iPXE shell && shell ||\n${retry}`;
 const local = (msg: string) => `#!ipxe\necho muster: ${msg}\niseq \${platform} pcbios && sanboot --no-describe --drive 0x80 ||\nexit\n`;
 
-test('ipxe.chainScript chains to the per-MAC script with iPXE\'s hexhyp MAC', () => {
+test("ipxe.chainScript chains to the per-MAC script with iPXE's hexhyp MAC", () => {
   assert.equal(
     chainScript(ctx),
     `#!ipxe\n:retry\nchain --replace ${base}/boot/\${net0/mac:hexhyp} || goto failed\n:failed\necho muster: cannot fetch the boot script, retrying in 10 s\nsleep 10\ngoto retry\n`,
@@ -29,24 +29,45 @@ test('ipxe.chainScript chains to the per-MAC script with iPXE\'s hexhyp MAC', ()
 
 test('ipxe.renderBootScript renders each built-in bootenv exactly', () => {
   const cases: Array<[string, Node | null, string]> = [
-    ['unknown MAC → discovery', null,
+    [
+      'unknown MAC → discovery',
+      null,
       `#!ipxe\necho muster: unknown node boots discovery (unregistered MAC)\n` +
-      `kernel ${base}/files/bootenvs/discovery/vmlinuz initrd=initrd.img masterip=10.0.0.1 muster.http=${base} BOOTIF=01-\${net0/mac:hexhyp} console=ttyS0,115200n8 quiet || goto failed\n` +
-      `initrd --name initrd.img ${base}/files/bootenvs/discovery/initrd.img || goto failed\n${kernelTail}chain --replace ${base}/boot/\${net0/mac:hexhyp}\n`],
-    ['discovery', node(),
+        `kernel ${base}/files/bootenvs/discovery/vmlinuz initrd=initrd.img masterip=10.0.0.1 muster.http=${base} BOOTIF=01-\${net0/mac:hexhyp} console=ttyS0,115200n8 quiet || goto failed\n` +
+        `initrd --name initrd.img ${base}/files/bootenvs/discovery/initrd.img || goto failed\n${kernelTail}chain --replace ${base}/boot/\${net0/mac:hexhyp}\n`,
+    ],
+    [
+      'discovery',
+      node(),
       `#!ipxe\necho muster: n0001 (52:54:00:12:34:56) boots discovery\n` +
-      `kernel ${base}/files/bootenvs/discovery/vmlinuz initrd=initrd.img ${args} || goto failed\n` +
-      `initrd --name initrd.img ${base}/files/bootenvs/discovery/initrd.img || goto failed\n${kernelTail}${retry}`],
-    ['vnfs', node({ bootenv: 'vnfs' }),
+        `kernel ${base}/files/bootenvs/discovery/vmlinuz initrd=initrd.img ${args} || goto failed\n` +
+        `initrd --name initrd.img ${base}/files/bootenvs/discovery/initrd.img || goto failed\n${kernelTail}${retry}`,
+    ],
+    [
+      'vnfs',
+      node({ bootenv: 'vnfs' }),
       `#!ipxe\necho muster: n0001 (52:54:00:12:34:56) boots vnfs centos7\n` +
-      `kernel ${base}/files/vnfs/centos7/vmlinuz initrd=vnfs.img ${args} || goto failed\n` +
-      `initrd --name vnfs.img ${base}/files/vnfs/centos7/vnfs.img || goto failed\n${kernelTail}${retry}`],
+        `kernel ${base}/files/vnfs/centos7/vmlinuz initrd=vnfs.img ${args} || goto failed\n` +
+        `initrd --name vnfs.img ${base}/files/vnfs/centos7/vnfs.img || goto failed\n${kernelTail}${retry}`,
+    ],
     ['local', node({ bootenv: 'local' }), local('n0001 (52:54:00:12:34:56) boots the local disk')],
     ['disabled node never provisions', node({ enabled: false, bootenv: 'discovery' }), local('n0001 (52:54:00:12:34:56) is disabled, booting the local disk')],
-    ['vnfs without a VNFS', node({ bootenv: 'vnfs', vnfs: '' }), errorScript('n0001 (52:54:00:12:34:56): bootenv vnfs but no VNFS set (muster node set vnfs <name> n0001)')],
+    [
+      'vnfs without a VNFS',
+      node({ bootenv: 'vnfs', vnfs: '' }),
+      errorScript('n0001 (52:54:00:12:34:56): bootenv vnfs but no VNFS set (muster node set vnfs <name> n0001)'),
+    ],
     ['vnfs name with a path', node({ bootenv: 'vnfs', vnfs: '../../etc' }), errorScript("n0001 (52:54:00:12:34:56): VNFS name '../../etc' is not valid")],
-    ['unknown bootenv', node({ bootenv: 'rescue' }), errorScript("n0001 (52:54:00:12:34:56): bootenv 'rescue' does not exist (create bootenvs/rescue.ipxe in the statedir)")],
-    ['bootenv traversal, iPXE syntax shown inert', node({ bootenv: '../x${net0}' }), errorScript("n0001 (52:54:00:12:34:56): bootenv name '../x??net0?' is not valid")],
+    [
+      'unknown bootenv',
+      node({ bootenv: 'rescue' }),
+      errorScript("n0001 (52:54:00:12:34:56): bootenv 'rescue' does not exist (create bootenvs/rescue.ipxe in the statedir)"),
+    ],
+    [
+      'bootenv traversal, iPXE syntax shown inert',
+      node({ bootenv: '../x${net0}' }),
+      errorScript("n0001 (52:54:00:12:34:56): bootenv name '../x??net0?' is not valid"),
+    ],
   ];
   for (const [name, n, want] of cases) assert.equal(renderBootScript(n, ctx), want, name);
   assert.match(renderBootScript(node(), { ...ctx, kernelArgs: '' }), /BOOTIF=01-52-54-00-12-34-56 \|\| goto failed/, 'no trailing space without extra args');

@@ -19,7 +19,13 @@ export async function qemuUnavailable(): Promise<string | null> {
   if (found.exitCode !== 0) return 'qemu-system-x86_64 is not installed (Debian package qemu-system-x86)';
   const files: [string, string][] = [[OVMF, 'ovmf'], [VIRTIO_ROM, 'ipxe-qemu'], ...IPXE_BINARIES.map((f): [string, string] => [f, 'ipxe'])];
   for (const [file, pkg] of files) {
-    if (!(await access(file).then(() => true, () => false))) return `${file} is missing (Debian package ${pkg})`;
+    if (
+      !(await access(file).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return `${file} is missing (Debian package ${pkg})`;
   }
   return null;
 }
@@ -52,17 +58,25 @@ export function startVm(lan: Lan, o: VmOptions): Vm {
   const nic = ['virtio-net-pci', 'netdev=n0', `mac=${o.mac}`, 'bootindex=1', ...(o.firmware === 'ovmf' ? ['romfile='] : [])].join(',');
   const argv = [
     'qemu-system-x86_64',
-    '-accel', 'tcg',
-    '-m', '256',
-    '-display', 'none',
+    '-accel',
+    'tcg',
+    '-m',
+    '256',
+    '-display',
+    'none',
     // graphics=off makes SeaBIOS and iPXE write to the serial port too.
-    '-machine', 'q35,graphics=off',
-    '-serial', `file:${o.serialFile}`,
-    '-monitor', 'none',
+    '-machine',
+    'q35,graphics=off',
+    '-serial',
+    `file:${o.serialFile}`,
+    '-monitor',
+    'none',
     '-no-reboot',
     ...(o.firmware === 'ovmf' ? ['-bios', OVMF] : []),
-    '-netdev', `tap,id=n0,ifname=${o.tap},script=no,downscript=no`,
-    '-device', nic,
+    '-netdev',
+    `tap,id=n0,ifname=${o.tap},script=no,downscript=no`,
+    '-device',
+    nic,
   ];
   const child = lan.spawnOnSwitch(argv);
   let output: string | null = null;
@@ -72,7 +86,10 @@ export function startVm(lan: Lan, o: VmOptions): Vm {
       const text = await readFile(o.serialFile, 'utf8').catch(() => '(no serial output)');
       // Firmware draws with escape sequences and carriage returns; keep what a reader can use.
       const plain = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r+\n?/g, '\n');
-      return plain.split('\n').filter((l) => l.trim() !== '').join('\n');
+      return plain
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .join('\n');
     },
     exited: () => output,
     async kill() {

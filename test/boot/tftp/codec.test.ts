@@ -14,15 +14,38 @@ test('codec.encode produces RFC 1350/2347 bytes', () => {
   assert.deepEqual(encodeAck(513), hex('0004 0201'));
   assert.deepEqual(encodeError(1, 'file not found'), cat(hex('0005 0001'), str('file not found\0')));
   assert.deepEqual(encodeError(0, 'a\0b'), cat(hex('0005 0000'), str('ab\0')), 'a NUL cannot cut the message');
-  assert.deepEqual(encodeOack(new Map([['blksize', '1468'], ['windowsize', '4']])), cat(hex('0006'), str('blksize\x001468\0windowsize\x004\0')));
+  assert.deepEqual(
+    encodeOack(
+      new Map([
+        ['blksize', '1468'],
+        ['windowsize', '4'],
+      ]),
+    ),
+    cat(hex('0006'), str('blksize\x001468\0windowsize\x004\0')),
+  );
 });
 
 test('codec.decodePacket reads every packet type', () => {
   const cases: Array<[string, Buffer, unknown]> = [
-    ['RRQ with options, case-insensitive mode and names', cat(hex('0001'), str('/ipxe.efi\0OCTET\0BlkSize\x001468\0tsize\x000\0')),
-      { op: 'RRQ', filename: '/ipxe.efi', mode: 'octet', options: new Map([['blksize', '1468'], ['tsize', '0']]) }],
+    [
+      'RRQ with options, case-insensitive mode and names',
+      cat(hex('0001'), str('/ipxe.efi\0OCTET\0BlkSize\x001468\0tsize\x000\0')),
+      {
+        op: 'RRQ',
+        filename: '/ipxe.efi',
+        mode: 'octet',
+        options: new Map([
+          ['blksize', '1468'],
+          ['tsize', '0'],
+        ]),
+      },
+    ],
     ['WRQ', cat(hex('0002'), str('x\0netascii\0')), { op: 'WRQ', filename: 'x', mode: 'netascii', options: new Map() }],
-    ['unknown option kept unchecked', cat(hex('0001'), str('x\0octet\0multicast\0\0')), { op: 'RRQ', filename: 'x', mode: 'octet', options: new Map([['multicast', '']]) }],
+    [
+      'unknown option kept unchecked',
+      cat(hex('0001'), str('x\0octet\0multicast\0\0')),
+      { op: 'RRQ', filename: 'x', mode: 'octet', options: new Map([['multicast', '']]) },
+    ],
     ['DATA', cat(hex('0003 ffff'), str('hi')), { op: 'DATA', block: 65535, data: str('hi') }],
     ['empty DATA', hex('0003 0007'), { op: 'DATA', block: 7, data: str('') }],
     ['ACK', hex('0004 0000'), { op: 'ACK', block: 0 }],
@@ -78,7 +101,13 @@ test('options.negotiate grants, clamps or ignores each option', () => {
   const limits = { maxBlksize: 65464, maxWindowsize: 16, maxTimeout: 10 };
   const cases: Array<[string, Record<string, string>, number | null, { blksize: number; windowsize: number; timeoutMs: number }, Record<string, string>]> = [
     ['no options: RFC 1350 defaults, no OACK', {}, 100, { blksize: 512, windowsize: 1, timeoutMs: 1000 }, {}],
-    ['EDK2 probe', { blksize: '1468', tsize: '0', windowsize: '4' }, 850528, { blksize: 1468, windowsize: 4, timeoutMs: 1000 }, { blksize: '1468', tsize: '850528', windowsize: '4' }],
+    [
+      'EDK2 probe',
+      { blksize: '1468', tsize: '0', windowsize: '4' },
+      850528,
+      { blksize: 1468, windowsize: 4, timeoutMs: 1000 },
+      { blksize: '1468', tsize: '850528', windowsize: '4' },
+    ],
     ['blksize above the RFC maximum is clamped', { blksize: '70000' }, 1, { blksize: 65464, windowsize: 1, timeoutMs: 1000 }, { blksize: '65464' }],
     ['blksize below 8 is ignored', { blksize: '7' }, 1, { blksize: 512, windowsize: 1, timeoutMs: 1000 }, {}],
     ['blksize 8 is the minimum', { blksize: '8' }, 1, { blksize: 8, windowsize: 1, timeoutMs: 1000 }, { blksize: '8' }],

@@ -22,7 +22,17 @@ function rng(seed: number): () => number {
 }
 
 const SEEDS = [
-  encodeRequest('RRQ', 'ipxe.efi', 'octet', new Map([['blksize', '1468'], ['tsize', '0'], ['windowsize', '4'], ['timeout', '5']])),
+  encodeRequest(
+    'RRQ',
+    'ipxe.efi',
+    'octet',
+    new Map([
+      ['blksize', '1468'],
+      ['tsize', '0'],
+      ['windowsize', '4'],
+      ['timeout', '5'],
+    ]),
+  ),
   encodeRequest('WRQ', 'a/b/c', 'netascii'),
   encodeRequest('RRQ', '../../etc/passwd', 'octet'),
   encodeData(7, Buffer.from('payload')),
@@ -82,7 +92,14 @@ test(`codec.decodePacket survives ${PACKETS} random and mutated packets`, () => 
     }
     decoded++;
     const p = result.packet;
-    const claimed = p.op === 'DATA' ? p.data.length : p.op === 'ERROR' ? Buffer.byteLength(p.message) : p.op === 'ACK' ? 0 : [...p.options].flat().join('').length + ('filename' in p ? p.filename.length : 0);
+    const claimed =
+      p.op === 'DATA'
+        ? p.data.length
+        : p.op === 'ERROR'
+          ? Buffer.byteLength(p.message)
+          : p.op === 'ACK'
+            ? 0
+            : [...p.options].flat().join('').length + ('filename' in p ? p.filename.length : 0);
     assert.ok(claimed <= input.length, `packet ${i}: decoded more bytes than given`);
   }
   assert.ok(decoded > PACKETS / 100, `some packets should decode (got ${decoded})`);

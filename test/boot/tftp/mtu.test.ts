@@ -45,7 +45,11 @@ describe('TFTP blksize capped to the interface MTU, real atftp across namespaces
         void server.then((r) => reject(new Error(`tftp server exited: ${r.all}`)));
       });
       const local = join(fx.dir, `got-${host}-${Object.keys(extra).join('-')}.efi`);
-      const r = await execa('ip', ['netns', 'exec', lan.hosts.cli!.ns, 'atftp', '--option', 'blksize 8192', '--trace', '-g', '-r', 'ipxe.efi', '-l', local, `${NET}.1`, port], { all: true, timeout: 60_000 });
+      const r = await execa(
+        'ip',
+        ['netns', 'exec', lan.hosts.cli!.ns, 'atftp', '--option', 'blksize 8192', '--trace', '-g', '-r', 'ipxe.efi', '-l', local, `${NET}.1`, port],
+        { all: true, timeout: 60_000 },
+      );
       assert.equal(await sha256File(local), want, 'the file arrives whole');
       // --trace prints the packets: the OACK's value, and the size of the blocks that came
       const oack = /received OACK <blksize: (\d+)/.exec(r.all);

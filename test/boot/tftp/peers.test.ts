@@ -38,7 +38,26 @@ test('tftp-hpa fetches ipxe.efi (octet) and text in netascii; errors show in its
 });
 
 test('atftp fetches ipxe.efi with windowsize 8, blksize and tsize', { skip: missingTool('atftp', 'atftp') }, async () => {
-  const r = await execa('atftp', ['--option', 'windowsize 8', '--option', 'blksize 1428', '--option', 'tsize 0', '--trace', '-g', '-r', 'ipxe.efi', '-l', out('atftp.efi'), '127.0.0.1', String(server.port)], { all: true, timeout: 30_000 });
+  const r = await execa(
+    'atftp',
+    [
+      '--option',
+      'windowsize 8',
+      '--option',
+      'blksize 1428',
+      '--option',
+      'tsize 0',
+      '--trace',
+      '-g',
+      '-r',
+      'ipxe.efi',
+      '-l',
+      out('atftp.efi'),
+      '127.0.0.1',
+      String(server.port),
+    ],
+    { all: true, timeout: 30_000 },
+  );
   assert.equal(await sha256File(out('atftp.efi')), want);
   // --trace prints the packets: the server's OACK (what was granted, not what atftp asked for)
   // and the data blocks numbered within their window.
@@ -49,7 +68,11 @@ test('atftp fetches ipxe.efi with windowsize 8, blksize and tsize', { skip: miss
   assert.deepEqual(granted, { tsize: String(size), windowsize: '8', blksize: '1428' });
   assert.match(r.all, /received 8\. DATA <block: 8, size 1428>/, 'eight blocks arrive before the first ACK');
   assert.doesNotMatch(r.all, /received 9\. DATA/, 'no window is longer than 8');
-  const bad = await execa('atftp', ['-g', '-r', '/../outside/secret.txt', '-l', out('atftp.secret'), '127.0.0.1', String(server.port)], { all: true, reject: false, timeout: 30_000 });
+  const bad = await execa('atftp', ['-g', '-r', '/../outside/secret.txt', '-l', out('atftp.secret'), '127.0.0.1', String(server.port)], {
+    all: true,
+    reject: false,
+    timeout: 30_000,
+  });
   assert.notEqual(bad.exitCode, 0);
   assert.match(bad.all, /access violation/);
 });
@@ -72,7 +95,9 @@ test('busybox tftp fetches ipxe.efi with -b 1024', { skip: missingTool('busybox'
 test('100 concurrent curl clients all get ipxe.efi', { skip: missingTool('curl', 'curl') }, async () => {
   const before = server.stats().outcomes.complete;
   const files = Array.from({ length: 100 }, (_, i) => out(`many-${i}.efi`));
-  await Promise.all(files.map((f) => execa('curl', ['-sS', `tftp://127.0.0.1:${server.port}/ipxe.efi`, '--tftp-blksize', '1468', '-o', f], { timeout: 50_000 })));
+  await Promise.all(
+    files.map((f) => execa('curl', ['-sS', `tftp://127.0.0.1:${server.port}/ipxe.efi`, '--tftp-blksize', '1468', '-o', f], { timeout: 50_000 })),
+  );
   const sums = await Promise.all(files.map(async (f) => sha256(await readFile(f))));
   assert.deepEqual(new Set(sums), new Set([want]));
   assert.equal(server.stats().outcomes.complete - before, 100);

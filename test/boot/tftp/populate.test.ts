@@ -22,7 +22,11 @@ test('populateTftpRoot copies the binaries present, reports the missing ones, an
     await mkdir(join(ipxe, 'snponly.efi')); // not a file: counted missing
     const root = join(dir, 'state', 'tftp');
     const first = await populateTftpRoot(root, ipxe);
-    assert.deepEqual(first, { found: ['undionly.kpxe', 'ipxe.efi'], copied: ['undionly.kpxe', 'ipxe.efi'], missing: ['undionly.kkpxe', 'ipxe.pxe', 'snponly.efi'] });
+    assert.deepEqual(first, {
+      found: ['undionly.kpxe', 'ipxe.efi'],
+      copied: ['undionly.kpxe', 'ipxe.efi'],
+      missing: ['undionly.kkpxe', 'ipxe.pxe', 'snponly.efi'],
+    });
     assert.equal(await readFile(join(root, 'ipxe.efi'), 'utf8'), 'efi');
     assert.equal((await stat(join(root, 'ipxe.efi'))).isSymbolicLink(), false);
     const again = await populateTftpRoot(root, ipxe);
@@ -49,7 +53,9 @@ test('populateTftpRoot warns when the ipxe directory is missing and still create
   }
 });
 
-test('populateTftpRoot takes Debian\'s /usr/lib/ipxe (symlinked ipxe.efi resolved into a copy)', { skip: requireOrSkip(!existsSync('/usr/lib/ipxe/ipxe.efi') && 'Debian package ipxe not installed') }, async () => {
+test("populateTftpRoot takes Debian's /usr/lib/ipxe (symlinked ipxe.efi resolved into a copy)", {
+  skip: requireOrSkip(!existsSync('/usr/lib/ipxe/ipxe.efi') && 'Debian package ipxe not installed'),
+}, async () => {
   const dir = await tempDir();
   try {
     const report = await populateTftpRoot(dir, '/usr/lib/ipxe');

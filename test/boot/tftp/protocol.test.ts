@@ -96,7 +96,14 @@ test('server handles the EDK2 tsize probe (aborted with error 8), then the real 
   try {
     c.rrq(server.port, 'ipxe.efi', { blksize: '1468', tsize: '0', windowsize: '4' });
     const oack = await c.recv();
-    assert.deepEqual(oack.packet, { op: 'OACK', options: new Map([['blksize', '1468'], ['tsize', String(ipxe.length)], ['windowsize', '4']]) });
+    assert.deepEqual(oack.packet, {
+      op: 'OACK',
+      options: new Map([
+        ['blksize', '1468'],
+        ['tsize', String(ipxe.length)],
+        ['windowsize', '4'],
+      ]),
+    });
     c.send(encodeError(8, 'tsize probe only'), oack.port);
     assert.deepEqual(await c.drain(200), []);
   } finally {
@@ -107,7 +114,7 @@ test('server handles the EDK2 tsize probe (aborted with error 8), then the real 
   assert.equal(sha256(got.data), sha256(ipxe));
 });
 
-test('server ignores duplicate ACKs (no sorcerer\'s apprentice) and stale or future ACKs', async () => {
+test("server ignores duplicate ACKs (no sorcerer's apprentice) and stale or future ACKs", async () => {
   const c = await RawClient.open();
   try {
     c.rrq(server.port, 'ipxe.efi');
@@ -188,7 +195,11 @@ test('server times out a client that stops ACKing and frees its slot; busy past 
     other.rrq(fast.port, 'text.txt');
     assert.deepEqual((await other.recv()).packet, { op: 'ERROR', code: 0, message: 'server busy' });
     const rest = [await c.recv(), await c.recv(), await c.recv(), await c.recv()].map((r) => r.packet);
-    assert.deepEqual(rest.slice(0, 3).map((p) => p.op === 'DATA' && p.block), [1, 1, 1], 'three retransmissions');
+    assert.deepEqual(
+      rest.slice(0, 3).map((p) => p.op === 'DATA' && p.block),
+      [1, 1, 1],
+      'three retransmissions',
+    );
     assert.deepEqual(rest[3], { op: 'ERROR', code: 0, message: 'timeout' });
     await c.drain(50);
     const s = fast.stats();
@@ -236,7 +247,11 @@ test('server caps transfers per client address with a clear error; other clients
       assert.equal((await c.recv()).packet.op, 'DATA');
     }
     clients[2]!.rrq(capped.port, 'ipxe.efi');
-    assert.deepEqual((await clients[2]!.recv()).packet, { op: 'ERROR', code: 0, message: 'server busy: 2 transfers from 127.0.0.1 already (tftp max transfers per client)' });
+    assert.deepEqual((await clients[2]!.recv()).packet, {
+      op: 'ERROR',
+      code: 0,
+      message: 'server busy: 2 transfers from 127.0.0.1 already (tftp max transfers per client)',
+    });
     other.rrq(capped.port, 'text.txt');
     assert.equal((await other.recv()).packet.op, 'DATA', 'another address is not limited');
     assert.equal(capped.stats().rejected.perClient, 1);
@@ -259,5 +274,8 @@ test('server.close ends running transfers; bad root and busy port are clear erro
   c.close();
   await assert.rejects(startTestServer(join(fx.dir, 'nope')), { code: 'TFTP_ROOT_INVALID', message: /nope cannot be read \(ENOENT\)/ });
   await assert.rejects(startTestServer(join(fx.root, 'text.txt')), { code: 'TFTP_ROOT_INVALID', message: /not a directory/ });
-  await assert.rejects(startTestServer(fx.root, { port: server.port }), { code: 'TFTP_LISTEN_FAILED', message: /^TFTP: 127\.0\.0\.1:\d+ is in use \(set 'tftp port' in muster\.conf/ });
+  await assert.rejects(startTestServer(fx.root, { port: server.port }), {
+    code: 'TFTP_LISTEN_FAILED',
+    message: /^TFTP: 127\.0\.0\.1:\d+ is in use \(set 'tftp port' in muster\.conf/,
+  });
 });
