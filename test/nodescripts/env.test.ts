@@ -1,29 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Node } from '../../src/nodes/index.js';
 import { moduleEnv, perceusField } from '../../src/nodescripts/env.js';
 import { PERCEUS_COMPAT_DIR } from '../../src/nodescripts/perceus-compat.js';
+import { makeNode } from '../helpers/node.js';
 
-const NODE: Node = {
-  mac: '02:00:00:00:00:0a',
-  name: 'n0010',
-  group: 'cluster',
-  vnfs: '',
-  enabled: false,
-  debug: 0,
-  desc: '',
-  bootenv: 'discovery',
-  status: null,
-  ipaddr: null,
-  observedIpaddr: null,
-  observedAt: null,
-  lastcontact: null,
-  timedOutAt: null,
-  lastExit: null,
-  lastReport: null,
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-};
+const NODE = makeNode({ mac: '02:00:00:00:00:0a', name: 'n0010', enabled: false, createdAt: new Date(0), updatedAt: new Date(0) });
 const VNFS = { vnfsMethod: 'nfs', vnfsMaster: '10.0.0.1', vnfsPrefix: '' };
 
 describe("module environment: Perceus's database values", () => {
