@@ -1,0 +1,6 @@
+/**
+ * Images (VNFS): what other domains use. So far the artifact builder: a root filesystem as a
+ * reproducible, streamed, gzip-compressed newc cpio (vnfs.img), written atomically.
+ */
+export { writeRootfsImage, type Artifact } from './image-file.js';
+export { rootfsCpio } from './rootfs-cpio.js';

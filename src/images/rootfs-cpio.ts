@@ -1,0 +1,84 @@
+/**
+ * An image's root filesystem as a newc cpio stream, reproducibly: entries in rootfs-walk's
+ * order, inode numbers given in that order (not the disk's), device fields zero, and each hard-link
+ * group's data carried by its last member — the convention GNU cpio writes and the kernel's
+ * initramfs unpacker reads (it opens later links without truncating). File contents are streamed;
+ * only the entries' metadata is held. What newc cannot carry (xattrs, ACLs, sub-second times) is
+ * not in the archive.
+ */
+import { createReadStream } from 'node:fs';
+import { dataPadding, encodeHeader, encodeTrailer, splitDev, type NewcHeader } from './newc.js';
+import { walkRootfs, type RootfsEntry } from './rootfs-walk.js';
+
+interface Planned {
+  entry: RootfsEntry;
+  header: NewcHeader;
+}
+
+/** Inode numbers and hard-link groups, in archive order. */
+async function plan(root: string): Promise<Planned[]> {
+  const entries: RootfsEntry[] = [];
+  for await (const e of walkRootfs(root)) entries.push(e);
+  // Hard links inside the tree: regular files sharing (dev, ino). Links outside do not count.
+  const groups = new Map<string, number[]>();
+  entries.forEach((e, i) => {
+    if (!e.stat.isFile() || e.stat.nlink < 2) return;
+    const key = `${e.stat.dev}:${e.stat.ino}`;
+    const g = groups.get(key);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
+  });
+  const inoOf = new Map<number, number>();
+  const lastOf = new Set<number>();
+  let next = 1;
+  for (let i = 0; i < entries.length; i++) {
+    if (inoOf.has(i)) continue;
+    const { stat } = entries[i]!;
+    const group = stat.isFile() && stat.nlink > 1 ? groups.get(`${stat.dev}:${stat.ino}`)! : [i];
+    const ino = next++;
+    for (const j of group) inoOf.set(j, ino);
+    lastOf.add(group.at(-1)!);
+  }
+  return entries.map((entry, i) => {
+    const { stat } = entry;
+    const group = stat.isFile() && stat.nlink > 1 ? groups.get(`${stat.dev}:${stat.ino}`)! : [i];
+    // Only the last link of a group (or a lone file) carries the data.
+    const carriesData = lastOf.has(i);
+    const device = stat.isCharacterDevice() || stat.isBlockDevice() ? splitDev(stat.rdev) : { major: 0, minor: 0 };
+    const size = entry.target !== undefined ? Buffer.byteLength(entry.target) : stat.isFile() && carriesData ? stat.size : 0;
+    const header: NewcHeader = {
+      ino: inoOf.get(i)!,
+      mode: stat.mode,
+      uid: stat.uid,
+      gid: stat.gid,
+      nlink: stat.isDirectory() ? 2 : group.length,
+      mtime: Math.floor(stat.mtimeMs / 1000),
+      size,
+      rdevMajor: device.major,
+      rdevMinor: device.minor,
+    };
+    return { entry, header };
+  });
+}
+
+/** A file's bytes, exactly `size` of them: a file that changes while the image is built is an error. */
+async function* fileData(source: string, size: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const chunk of createReadStream(source, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    seen += chunk.length;
+    if (seen > size) break;
+    yield chunk;
+  }
+  if (seen !== size) throw new Error(`${source} changed size while the image was built (${size} bytes at the start, ${seen} read)`);
+}
+
+/** The cpio archive of `root`, chunk by chunk. */
+export async function* rootfsCpio(root: string): AsyncGenerator<Buffer> {
+  for (const { entry, header } of await plan(root)) {
+    yield encodeHeader(entry.path, header);
+    if (entry.target !== undefined) yield Buffer.from(entry.target);
+    else if (header.size > 0) yield* fileData(entry.source, header.size);
+    yield dataPadding(header.size);
+  }
+  yield encodeTrailer();
+}
