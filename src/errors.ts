@@ -67,6 +67,8 @@ export const ERROR_CODES = {
   MODULE_ROLE_INVALID: 'input',
   MODULE_ROLE_CONFLICT: 'conflict',
   MODULE_HOOK_FAILED: 'runtime',
+  IMAGE_INVALID: 'input',
+  IMAGE_KERNEL_NOT_FOUND: 'input',
 } as const satisfies Record<string, ErrorClass>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
