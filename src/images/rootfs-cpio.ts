@@ -19,39 +19,34 @@ interface Planned {
 async function plan(root: string): Promise<Planned[]> {
   const entries: RootfsEntry[] = [];
   for await (const e of walkRootfs(root)) entries.push(e);
-  // Hard links inside the tree: regular files sharing (dev, ino). Links outside do not count.
-  const groups = new Map<string, number[]>();
-  entries.forEach((e, i) => {
-    if (!e.stat.isFile() || e.stat.nlink < 2) return;
-    const key = `${e.stat.dev}:${e.stat.ino}`;
-    const g = groups.get(key);
-    if (g) g.push(i);
-    else groups.set(key, [i]);
-  });
-  const inoOf = new Map<number, number>();
-  const lastOf = new Set<number>();
+  // Hard links inside the tree: regular files sharing (dev, ino); links outside do not count.
+  // Inode numbers are handed out in archive order, one per group.
+  const linkKey = (e: RootfsEntry): string | null => (e.stat.isFile() && e.stat.nlink > 1 ? `${e.stat.dev}:${e.stat.ino}` : null);
+  const groups = new Map<string, { ino: number; last: number; members: number }>();
   let next = 1;
-  for (let i = 0; i < entries.length; i++) {
-    if (inoOf.has(i)) continue;
-    const { stat } = entries[i]!;
-    const group = stat.isFile() && stat.nlink > 1 ? groups.get(`${stat.dev}:${stat.ino}`)! : [i];
-    const ino = next++;
-    for (const j of group) inoOf.set(j, ino);
-    lastOf.add(group.at(-1)!);
-  }
+  const inos = entries.map((e, i) => {
+    const key = linkKey(e);
+    if (key === null) return next++;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { ino: next++, last: i, members: 0 }));
+    g.last = i;
+    g.members++;
+    return g.ino;
+  });
   return entries.map((entry, i) => {
     const { stat } = entry;
-    const group = stat.isFile() && stat.nlink > 1 ? groups.get(`${stat.dev}:${stat.ino}`)! : [i];
+    const key = linkKey(entry);
+    const group = key === null ? undefined : groups.get(key);
     // Only the last link of a group (or a lone file) carries the data.
-    const carriesData = lastOf.has(i);
+    const carriesData = group === undefined || group.last === i;
     const device = stat.isCharacterDevice() || stat.isBlockDevice() ? splitDev(stat.rdev) : { major: 0, minor: 0 };
     const size = entry.target !== undefined ? Buffer.byteLength(entry.target) : stat.isFile() && carriesData ? stat.size : 0;
     const header: NewcHeader = {
-      ino: inoOf.get(i)!,
+      ino: inos[i]!,
       mode: stat.mode,
       uid: stat.uid,
       gid: stat.gid,
-      nlink: stat.isDirectory() ? 2 : group.length,
+      nlink: stat.isDirectory() ? 2 : (group?.members ?? 1),
       mtime: Math.floor(stat.mtimeMs / 1000),
       size,
       rdevMajor: device.major,
