@@ -28,6 +28,7 @@ import { populateTftpRoot, startTftpServer, type TftpServer } from './boot/tftp/
 import { dhcpOptionsFromConfig, startDhcpServer, type DhcpServer } from './boot/dhcp/index.js';
 import { VERSION } from './version.js';
 import { MusterError } from './errors.js';
+import { getImage, reapAbandonedImports } from './images/index.js';
 import { listenFailed, type Listener } from './listen-error.js';
 
 const JOB_GRACE_MS = 10_000;
@@ -94,6 +95,11 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const db = await openDb({ databaseUrl: config.databaseUrl, statedir: config.statedir, poolMax: config.databasePoolSize });
     rel.add('database', () => db.close());
     log.info({ backend: db.kind, statedir: config.statedir }, 'database ready');
+    const reaped = await reapAbandonedImports({ db, statedir: config.statedir });
+    if (reaped > 0) log.warn(`${reaped} VNFS import(s) left by a stopped daemon marked failed`);
+    if (config.defaults.vnfs !== '' && (await getImage(db, config.defaults.vnfs)) === null) {
+      log.warn(`'vnfs name' is ${config.defaults.vnfs}, which is not in the image library: new nodes cannot boot it until 'muster vnfs import SRC ${config.defaults.vnfs}'`);
+    }
     const queue = await startQueue({
       db,
       workers: config.queueWorkers,

@@ -69,6 +69,14 @@ export const ERROR_CODES = {
   MODULE_HOOK_FAILED: 'runtime',
   IMAGE_INVALID: 'input',
   IMAGE_KERNEL_NOT_FOUND: 'input',
+  IMAGE_NAME_INVALID: 'input',
+  IMAGE_NOT_FOUND: 'notfound',
+  IMAGE_EXISTS: 'conflict',
+  IMAGE_BUSY: 'conflict',
+  IMAGE_IN_USE: 'conflict',
+  IMAGE_SOURCE_INVALID: 'input',
+  IMAGE_CANCELLED: 'runtime',
+  IMAGE_BUILD_FAILED: 'runtime',
 } as const satisfies Record<string, ErrorClass>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { bootScriptFor, chainScript, type BootContext } from '../boot/ipxe/index.js';
 import type { Db } from '../db/index.js';
 import { addEvent } from '../events/index.js';
-import { getNodeByMac, parseMac } from '../nodes/index.js';
+import { currentRevision } from '../images/index.js';
+import { getNodeByMac, parseMac, recordVnfsBoot, type Node } from '../nodes/index.js';
 
 export interface BootRoutesOptions {
   db: Db;
@@ -18,6 +19,13 @@ const IPXE = 'text/plain; charset=utf-8';
  * `muster node set bootenv local …` takes effect on the next boot with no regeneration step.
  * URLs in the script use the address the request came in on: the node reached us there.
  */
+/** The revision a vnfs-booting node gets, read when its script is asked for. */
+async function vnfsFor(db: Db, node: Node | null): Promise<BootContext['vnfs']> {
+  if (!node || !node.enabled || node.bootenv !== 'vnfs' || node.vnfs === '') return null;
+  const rev = await currentRevision(db, node.vnfs).catch(() => null);
+  return rev ? { revision: rev.revision, kernelArgs: rev.kernelArgs } : null;
+}
+
 export function bootRoutes(opts: BootRoutesOptions): (app: FastifyInstance) => Promise<void> {
   const context = (req: FastifyRequest): Omit<BootContext, 'template'> => ({
     addr: (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
@@ -33,7 +41,10 @@ export function bootRoutes(opts: BootRoutesOptions): (app: FastifyInstance) => P
         // hexhyp (aa-bb-…), colons, %3A (iPXE URL-encodes ${net0/mac} in paths): all one MAC.
         const mac = parseMac((req.params as { mac: string }).mac);
         const node = await getNodeByMac(opts.db, mac);
-        const script = await bootScriptFor(node, context(req), opts.statedir);
+        const vnfs = await vnfsFor(opts.db, node);
+        const script = await bootScriptFor(node, { ...context(req), vnfs }, opts.statedir);
+        // The revision named in the script is now being booted: it is kept until the node reports from it.
+        if (node && vnfs) await recordVnfsBoot(opts.db, node.mac, `${node.vnfs}@${vnfs.revision}`);
         await addEvent(opts.db, {
           kind: 'boot.script',
           node: node?.name ?? null,

@@ -44,7 +44,7 @@ export async function nodesRoutes(app: FastifyInstance, { deps }: PluginOpts): P
   app.post('/nodes/set', { schema: { summary: 'Set one field on the selected nodes', body: SetBody, response: { 200: SetOut } } }, async (req, reply) => {
     const body = req.body as z.infer<typeof SetBody>;
     const key = resolveSetKey(body.key);
-    const warnings = await checkSetting(deps.config.statedir, key, body.value);
+    const warnings = await checkSetting(deps, key, body.value);
     const sel = await resolveSelection(db, body.select);
     const nodes = await setNodes(
       db,

@@ -21,6 +21,11 @@ const ScriptQuery = z.object({
   hwaddr: z.string().max(64).optional(),
   nodeid: z.string().max(64).optional(),
   nodename: z.string().max(128).optional(),
+  vnfs: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}@\d{1,9}$/, 'name@revision of the VNFS the node booted')
+    .optional()
+    .describe('sent by the VNFS overlay: the image revision the node runs'),
 });
 const ExitStatus = z
   .string()
@@ -57,7 +62,7 @@ export interface NodescriptRoutesOptions {
   keepaliveMs?: number;
 }
 
-type Parsed = { state: string; mac: string; nodename?: string } | { error: string };
+type Parsed = { state: string; mac: string; nodename?: string; vnfs?: string } | { error: string };
 
 function parseScriptRequest(state: string, query: unknown): Parsed {
   if (!isValidState(state)) return { error: `'${state.slice(0, 64)}' is not a state: use letters, digits and '_' (e.g. init, ready)` };
@@ -69,7 +74,7 @@ function parseScriptRequest(state: string, query: unknown): Parsed {
   if (mac === null) return { error: `'${raw}' is not a MAC address (aa:bb:cc:dd:ee:ff)` };
   const name = q.data.nodename;
   if (name !== undefined && !isValidNodeName(name)) return { error: `nodename '${name.slice(0, 64)}' is not a valid hostname (letters, digits, '-')` };
-  return name === undefined ? { state, mac } : { state, mac, nodename: name };
+  return { state, mac, ...(name === undefined ? {} : { nodename: name }), ...(q.data.vnfs === undefined ? {} : { vnfs: q.data.vnfs }) };
 }
 
 /**
@@ -91,7 +96,7 @@ export function nodescriptRoutes(opts: NodescriptRoutesOptions): (app: FastifyIn
       // Watched from the start: a client that half-closes or leaves while the script renders
       // closes the response before anything is written.
       const sent = written(reply.raw);
-      const work = service.provide({ state: p.state, mac: p.mac, nodename: p.nodename, ip: req.ip, proto: 'http' });
+      const work = service.provide({ state: p.state, mac: p.mac, nodename: p.nodename, vnfs: p.vnfs, ip: req.ip, proto: 'http' });
       void Promise.all([work, sent]).then(([r, ok]) => r.settle(ok));
       return sendScript(reply, work, keepaliveMs);
     });

@@ -9,6 +9,7 @@ import { groupsRoutes } from './groups.js';
 import { infoRoutes } from './info.js';
 import { eventsRoutes } from './events.js';
 import { modulesRoutes } from './modules.js';
+import { vnfsRoutes } from './vnfs.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -63,6 +64,7 @@ export async function buildAdminApi(deps: ApiDeps, token: string, extra: AdminPl
       await api.register(infoRoutes, { deps });
       await api.register(eventsRoutes, { deps });
       await api.register(modulesRoutes, { deps });
+      await api.register(vnfsRoutes, { deps });
       for (const p of extra) await api.register(p, { deps });
     },
     { prefix: API_PREFIX },

@@ -1,41 +1,31 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { unknownBootenv } from '../boot/ipxe/index.js';
+import { didYouMean } from '../config/index.js';
 import { MusterError } from '../errors.js';
+import { listImages } from '../images/index.js';
 import { parseSetValue, type SetKey } from '../nodes/index.js';
+import type { ApiDeps } from './deps.js';
 
 /**
  * `node set`/`group set` values checked against what this master holds (the registry checks only
- * their spelling), so that a typo fails now and not at the node's next boot. An unknown bootenv
- * is refused with the list of known ones; an unknown VNFS is only a warning until muster manages
- * VNFS images itself (an admin may copy the image in after setting it). Returns the warnings.
+ * their spelling), so that a typo fails now and not at the node's next boot: an unknown bootenv
+ * is refused with the known ones, an unknown VNFS with the images in the library (and the
+ * nearest name). Returns warnings: a VNFS that exists but has no bootable revision yet.
  */
-export async function checkSetting(statedir: string, key: SetKey, value: string): Promise<string[]> {
+export async function checkSetting(deps: Pick<ApiDeps, 'db' | 'config'>, key: SetKey, value: string): Promise<string[]> {
   parseSetValue(key, value);
   if (key === 'bootenv') {
-    const unknown = await unknownBootenv(statedir, value);
+    const unknown = await unknownBootenv(deps.config.statedir, value);
     if (unknown !== null) throw new MusterError('SET_VALUE_INVALID', unknown);
   }
   if (key === 'vnfs' && value !== '') {
-    const known = await vnfsNames(statedir);
-    if (!known.includes(value)) {
-      const list = known.length > 0 ? `known: ${known.join(', ')}` : 'none exists yet';
-      return [`VNFS '${value}' is not in ${join(statedir, 'vnfs')}/ (${list}); its nodes cannot boot it until it is there`];
+    const images = await listImages(deps.db);
+    const image = images.find((i) => i.name === value);
+    if (image === undefined) {
+      const names = images.map((i) => i.name);
+      const known = names.length > 0 ? `images: ${names.join(', ')}` : 'the library is empty';
+      throw new MusterError('IMAGE_NOT_FOUND', `VNFS '${value}' does not exist${didYouMean(value, names)} (${known}; muster vnfs import SRC ${value} adds it)`);
     }
+    if (image.current === null) return [`VNFS '${value}' has no bootable revision yet; its nodes cannot boot it until an import finishes`];
   }
   return [];
-}
-
-/** The VNFS images: the directories statedir/vnfs/<name>/ the boot files are served from. */
-async function vnfsNames(statedir: string): Promise<string[]> {
-  try {
-    const entries = await readdir(join(statedir, 'vnfs'), { withFileTypes: true });
-    return entries
-      .filter((e) => e.isDirectory() || e.isSymbolicLink())
-      .map((e) => e.name)
-      .sort();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
 }

@@ -48,19 +48,46 @@ export class ApiClient {
     return this.request('POST', path, body);
   }
 
-  private async request(method: string, path: string, body?: unknown): Promise<string> {
+  /**
+   * A POST whose route answers NDJSON as it works (imports): each line to `onLine` as it comes.
+   * Aborting `signal` closes the connection, which the daemon takes as a cancel.
+   */
+  async stream(path: string, body: unknown, onLine: (value: unknown) => void, signal?: AbortSignal): Promise<void> {
+    const res = await this.fetch('POST', path, body, signal);
+    if (!res.ok) await this.fail(res, await res.text());
+    let rest = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      rest += decoder.decode(chunk, { stream: true });
+      const lines = rest.split('\n');
+      rest = lines.pop()!;
+      for (const l of lines) if (l.trim() !== '') onLine(JSON.parse(l));
+    }
+    if (rest.trim() !== '') onLine(JSON.parse(rest));
+  }
+
+  private async fetch(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
     const url = `${this.daemon.api}/api/v1${path}`;
     const headers: Record<string, string> = {};
     if (this.daemon.token) headers.authorization = `Bearer ${this.daemon.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
     try {
-      res = await fetch(url, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
+      return await fetch(url, { method, headers, body: body === undefined ? null : JSON.stringify(body), signal: signal ?? null });
     } catch (err) {
+      if (signal?.aborted) throw err;
       throw new MusterError('DAEMON_UNREACHABLE', this.daemon.unreachable, { cause: err });
     }
+  }
+
+  private async request(method: string, path: string, body?: unknown): Promise<string> {
+    const res = await this.fetch(method, path, body);
     const text = await res.text();
     if (res.ok) return text;
+    return this.fail(res, text);
+  }
+
+  private fail(res: Response, text: string): never {
+    const url = res.url;
     let problem: { code?: string; detail?: string } = {};
     try {
       problem = JSON.parse(text) as typeof problem;

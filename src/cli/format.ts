@@ -18,6 +18,8 @@ export interface ApiNode {
   timedOutAt: string | null;
   lastExit: number | null;
   lastReport: string | null;
+  vnfsBoot: string | null;
+  vnfsBooted: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -100,6 +102,7 @@ export function showLines(nodes: ApiNode[]): string[] {
       ['observedipaddr', n.observedIpaddr ?? ''],
       ['status', n.status ?? ''],
       ['vnfs', n.vnfs],
+      ['vnfsbooted', n.vnfsBooted ?? ''],
     ];
     out.push(`${n.name}: nodeid=${n.mac.toUpperCase()}`);
     for (const [k, v] of fields) out.push(`${n.name}: ${k}=${v}`);

@@ -10,6 +10,7 @@ import * as monitor from './monitor.js';
 import * as node from './node/index.js';
 import * as simulate from './simulate.js';
 import * as stats from './stats.js';
+import * as vnfs from './vnfs/index.js';
 import { endQuietlyOnClosedPipe } from './closed-pipe.js';
 import { reportError, type ReportOptions } from './report.js';
 import { unsupportedCommands } from './unsupported.js';
@@ -36,6 +37,7 @@ export function program(name: string): Command {
     .addCommand(group.command(product))
     .addCommand(job.command(product))
     .addCommand(module.command(product))
+    .addCommand(vnfs.command(product))
     .addCommand(exporter.command(product))
     .addCommand(info.command(product, VERSION))
     .addCommand(monitor.command(product))

@@ -7,7 +7,6 @@ import { MusterError } from '../errors.js';
  * name: "did you mean info?".
  */
 const PERCEUS_ONLY: Array<[string[], string]> = [
-  [['vnfs'], "muster does not manage VNFS images: put one in statedir/vnfs/NAME/ (vmlinuz, vnfs.img) and 'node set vnfs NAME'"],
   [['init'], 'muster sets up its statedir and database itself at its first start (muster daemon)'],
   [
     ['configure', 'config'],

@@ -94,6 +94,8 @@ function interfaceAddress(device: string): string | undefined {
 /** Fills the values whose default depends on other settings. */
 function derive(config: Config, warnings: string[]): void {
   config.tftpRoot ??= join(config.statedir, 'tftp');
+  // A new node with a default VNFS boots it once discovery has registered it.
+  config.defaults.bootenv ??= config.defaults.vnfs !== '' ? 'vnfs' : 'discovery';
   // Every queue worker and running job, every rendering node request, plus a few for the admin API.
   config.databasePoolSize ??= config.queueWorkers + config.queueConcurrency + config.moduleConcurrency + 4;
   if (config.vnfsMaster !== undefined && config.dhcpServerAddress !== undefined) return;

@@ -169,7 +169,7 @@ export const KEYS: readonly KeySpec[] = [
   spec('tftp max blksize', 'tftpMaxBlksize', k.whole('bytes', 8, 65_464), fixed(65_464)),
   spec('export files', 'exportFiles', k.oneOf('ethers', 'hosts', 'dnsmasq'), () => [], { list: true }),
   spec('boot kernel args', 'bootKernelArgs', k.plain, () => ['console=tty0 console=ttyS0', '115200n8'], { list: true }),
-  spec('default bootenv', 'defaults.bootenv', k.name, fixed('discovery')),
+  spec('default bootenv', 'defaults.bootenv', k.name, unset),
   spec('log level', 'logLevel', k.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), fixed('info')),
   spec('node name', 'defaults.nameTemplate', k.nameTemplate, fixed('n####')),
   spec('first node', 'defaults.firstNode', k.whole('', 0, 999_999_999), fixed(0)),

@@ -1,11 +1,11 @@
 /**
- * Writes an image artifact (vnfs.img: the rootfs as gzip-compressed newc cpio) the way every
- * artifact is written: to a temporary name beside the target, fsynced, then renamed over it, so a
- * failed or interrupted build leaves the previous artifact serving and nothing half-written under
- * the real name. Returns the sha256 and size of what was written.
+ * Writes an image artifact (vnfs.img: the rootfs as gzip-compressed newc cpio; vmlinuz: the
+ * image's kernel) the way every artifact is written: to a temporary name beside the target,
+ * fsynced, then renamed over it, so a failed or interrupted build leaves the previous artifact
+ * serving and nothing half-written under the real name. Returns the sha256 and size written.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -18,8 +18,32 @@ export interface Artifact {
   size: number;
 }
 
+export interface BuildOptions {
+  signal?: AbortSignal | undefined;
+  /** bytes of the uncompressed archive so far (for a progress line) */
+  onBytes?: ((done: number) => void) | undefined;
+}
+
 /** Builds `dest` from the tree at `root`. */
-export async function writeRootfsImage(root: string, dest: string): Promise<Artifact> {
+export function writeRootfsImage(root: string, dest: string, opts: BuildOptions = {}): Promise<Artifact> {
+  let read = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      read += chunk.length;
+      opts.onBytes?.(read);
+      done(null, chunk);
+    },
+  });
+  // mtime 0 in the gzip header (zlib's default): the same tree gives the same bytes.
+  return writeArtifact(dest, [Readable.from(rootfsCpio(root)), count, createGzip()], opts.signal);
+}
+
+/** Copies `source` (the kernel inside an image) to `dest`. */
+export function copyArtifact(source: string, dest: string, signal?: AbortSignal): Promise<Artifact> {
+  return writeArtifact(dest, [createReadStream(source)], signal);
+}
+
+async function writeArtifact(dest: string, stages: [Readable, ...NodeJS.ReadWriteStream[]], signal: AbortSignal | undefined): Promise<Artifact> {
   const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${Date.now()}.tmp`);
   const hash = createHash('sha256');
   let size = 0;
@@ -31,8 +55,7 @@ export async function writeRootfsImage(root: string, dest: string): Promise<Arti
     },
   });
   try {
-    // mtime 0 in the gzip header (zlib's default): the same tree gives the same bytes.
-    await pipeline(Readable.from(rootfsCpio(root)), createGzip(), tap, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
+    await pipeline([...stages, tap, createWriteStream(tmp, { flags: 'wx', mode: 0o644 })], signal ? { signal } : {});
     // fsync is per file, not per descriptor: the write stream has closed its own by now.
     const file = await open(tmp, 'r');
     await file.sync().finally(() => file.close());

@@ -3,7 +3,11 @@
  * reproducible, streamed, gzip-compressed newc cpio, vnfs.img, written atomically) and the
  * kernel an image boots.
  */
-export { writeRootfsImage, type Artifact } from './image-file.js';
+export { writeRootfsImage, copyArtifact, type Artifact } from './image-file.js';
 export { rootfsCpio } from './rootfs-cpio.js';
 export { findKernel, type ImageKernel } from './kernel.js';
 export { resolveInImage } from './in-image.js';
+export { ImageSchema, RevisionSchema, listImages, getImage, listRevisions, currentRevision, type Image, type Revision } from './library.js';
+export { importImage, reapAbandonedImports, IMPORT_OWNER, type ImportRequest, type ImportProgress, type ImportResult } from './import.js';
+export { deleteImage, renameImage, copyImageSource, requireImage, exportImage } from './manage.js';
+export { checkImageName, imageDir, revisionDir } from './store.js';

@@ -22,6 +22,11 @@ export const NodeSchema = z.object({
   /** what the node's provisiond reported after running its last nodescript */
   lastExit: z.number().int().nullable(),
   lastReport: z.date().nullable(),
+  /** the VNFS revision (name@revision) its last iPXE script named, and when */
+  vnfsBoot: z.string().nullable(),
+  vnfsBootAt: z.date().nullable(),
+  /** the VNFS revision its overlay last reported from: what it is running */
+  vnfsBooted: z.string().nullable(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });

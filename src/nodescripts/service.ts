@@ -40,6 +40,8 @@ export interface ScriptRequest {
   /** canonical MAC */
   mac: string;
   nodename?: string | undefined;
+  /** name@revision of the VNFS the node runs (sent by the overlay) */
+  vnfs?: string | undefined;
   /** the peer address the request came from */
   ip: string | null;
   proto: 'http' | '987';
@@ -167,7 +169,7 @@ export class NodescriptService {
 
   /** Records the contact and returns the node; on `init` an unknown node is added first. */
   private async contact(req: ScriptRequest, deadline: number): Promise<Node> {
-    const seen = { status: req.state, from: plainAddress(req.ip) || null };
+    const seen = { status: req.state, from: plainAddress(req.ip) || null, vnfs: req.vnfs };
     const found = await retryTransient(deadline, () => recordContact(this.opts.db, req.mac, seen));
     if (found) return found;
     await retryTransient(deadline, () => this.add(req));

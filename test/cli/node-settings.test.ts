@@ -56,17 +56,23 @@ describe('node settings checked now, default bootenv and node timeout, against a
     assert.match(bad.stderr, /known bootenvs: discovery, vnfs, local, rescue /);
   });
 
-  it('sets an unknown VNFS with a warning; a VNFS the master holds sets quietly', async () => {
+  it('refuses a VNFS the library does not hold, naming the images and the nearest; an imported one sets quietly', async () => {
     const r = await cli(d, ['-y', 'node', 'set', 'vnfs', 'doesnotexist', 'n0000']);
-    assert.equal(r.exitCode, 0, r.stderr);
-    assert.match(r.stderr, /VNFS 'doesnotexist' is not in .*\/vnfs\/ \(none exists yet\); its nodes cannot boot it until it is there/);
-    assert.equal(await field('vnfs'), 'doesnotexist');
-    await mkdir(join(d.statedir, 'vnfs', 'rocky9'), { recursive: true });
-    const g = await cli(d, ['-y', 'group', 'set', 'vnfs', 'nosuch', 'cluster']);
-    assert.match(g.stderr, /VNFS 'nosuch' is not in .*\(known: rocky9\)/);
+    assert.notEqual(r.exitCode, 0);
+    assert.match(r.stderr, /VNFS 'doesnotexist' does not exist \(the library is empty; muster vnfs import SRC doesnotexist adds it\)/);
+    assert.equal(await field('vnfs'), '', 'nothing was set');
+    const chroot = join(statedir, 'chroot');
+    await mkdir(join(chroot, 'boot'), { recursive: true });
+    await writeFile(join(chroot, 'boot', 'vmlinuz-6.1.0-1-amd64'), 'kernel');
+    const imp = await cli(d, ['vnfs', 'import', chroot, 'rocky9']);
+    assert.equal(imp.exitCode, 0, imp.stderr);
+    const g = await cli(d, ['-y', 'group', 'set', 'vnfs', 'rocky8', 'cluster']);
+    assert.notEqual(g.exitCode, 0);
+    assert.match(g.stderr, /VNFS 'rocky8' does not exist; did you mean 'rocky9'\? \(images: rocky9;/);
     const ok = await cli(d, ['-y', 'node', 'set', 'vnfs', 'rocky9', 'n0000']);
     assert.equal(ok.exitCode, 0, ok.stderr);
     assert.doesNotMatch(ok.stderr, /VNFS/);
+    assert.equal(await field('vnfs'), 'rocky9');
   });
 
   it("shows a node silent past 'node timeout' as timed out, with one event; its next contact clears it", async () => {

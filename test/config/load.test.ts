@@ -165,6 +165,12 @@ describe('loadConfig values', () => {
     assert.equal(missing.config.vnfsMaster, '127.0.0.3:8987');
     assert.deepEqual(missing.warnings, ["master network device 'nosuch0' has no IPv4 address here; 'vnfs transfer master' is derived without it"]);
   });
+
+  it("derives 'default bootenv': vnfs when 'vnfs name' names an image (so a discovered node boots it), else discovery", async () => {
+    assert.equal((await fromFile('')).config.defaults.bootenv, 'discovery');
+    assert.equal((await fromFile('vnfs name = rocky9')).config.defaults.bootenv, 'vnfs');
+    assert.equal((await fromFile('vnfs name = rocky9\ndefault bootenv = discovery')).config.defaults.bootenv, 'discovery', 'an explicit setting wins');
+  });
 });
 
 describe('loadConfig precedence', () => {

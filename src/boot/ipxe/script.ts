@@ -33,14 +33,27 @@ export interface BootContext {
   kernelArgs: string;
   /** Text of statedir/bootenvs/<node.bootenv>.ipxe; null when that file does not exist. */
   template?: string | null;
+  /** For a node with bootenv vnfs: the current revision of its VNFS (null: none is bootable). */
+  vnfs?: VnfsBoot | null;
 }
+
+/** What the vnfs bootenv needs of the image library: the revision to boot and its arguments. */
+export interface VnfsBoot {
+  revision: number;
+  /** the image's own kernel arguments (a capsule's KERNEL_ARGS) */
+  kernelArgs: string;
+}
+
+/** The overlay's init: the kernel runs it instead of the image's /init, and it execs the image's. */
+export const OVERLAY_RDINIT = '/.muster/init';
 
 /** HTTP paths of the boot files: the /files route serves statedir's bootenvs/ and vnfs/. */
 export const bootPaths = {
   discoveryKernel: '/files/bootenvs/discovery/vmlinuz',
   discoveryInitrd: '/files/bootenvs/discovery/initrd.img',
-  vnfsKernel: (vnfs: string) => `/files/vnfs/${vnfs}/vmlinuz`,
-  vnfsImage: (vnfs: string) => `/files/vnfs/${vnfs}/vnfs.img`,
+  vnfsKernel: (vnfs: string, revision: number) => `/files/vnfs/${vnfs}/revisions/${revision}/vmlinuz`,
+  vnfsImage: (vnfs: string, revision: number) => `/files/vnfs/${vnfs}/revisions/${revision}/vnfs.img`,
+  overlay: '/files/bootenvs/overlay.img',
   boot: (macPart: string) => `/boot/${macPart}`,
 };
 
@@ -68,9 +81,8 @@ export function chainScript(ctx: BootContext): string {
 interface KernelBoot {
   what: string;
   kernel: string;
-  initrd: string;
-  /** File name the kernel sees (initrd= for EFI-stub kernels). */
-  initrdName: string;
+  /** In order: a later initramfs is unpacked over an earlier one. `name` is what initrd= names for EFI-stub kernels. */
+  initrds: Array<{ name: string; url: string }>;
 }
 
 export function renderBootScript(node: Node | null, ctx: BootContext): string {
@@ -78,8 +90,7 @@ export function renderBootScript(node: Node | null, ctx: BootContext): string {
   const discovery = (what: string): KernelBoot => ({
     what,
     kernel: base + bootPaths.discoveryKernel,
-    initrd: base + bootPaths.discoveryInitrd,
-    initrdName: 'initrd.img',
+    initrds: [{ name: 'initrd.img', url: base + bootPaths.discoveryInitrd }],
   });
   if (node === null)
     return kernelScript(discovery('discovery (unregistered MAC)'), 'unknown node', kernelArgs(ctx, base, IPXE_MAC), base + bootPaths.boot(IPXE_MAC));
@@ -95,12 +106,18 @@ export function renderBootScript(node: Node | null, ctx: BootContext): string {
       const vnfs = node.vnfs;
       if (vnfs === '') return fail(`bootenv vnfs but no VNFS set (muster node set vnfs <name> ${node.name})`);
       if (!isValidLabel(vnfs)) return fail(`VNFS name '${vnfs}' is not valid`);
-      return kernelScript(
-        { what: `vnfs ${vnfs}`, kernel: base + bootPaths.vnfsKernel(vnfs), initrd: base + bootPaths.vnfsImage(vnfs), initrdName: 'vnfs.img' },
-        who,
-        args,
-        retryUrl,
-      );
+      const rev = ctx.vnfs;
+      if (rev == null) return fail(`VNFS '${vnfs}' has no bootable revision (muster vnfs list; muster vnfs import SRC ${vnfs})`);
+      const image = {
+        what: `vnfs ${vnfs} revision ${rev.revision}`,
+        kernel: base + bootPaths.vnfsKernel(vnfs, rev.revision),
+        initrds: [
+          { name: 'vnfs.img', url: base + bootPaths.vnfsImage(vnfs, rev.revision) },
+          { name: 'overlay.img', url: base + bootPaths.overlay },
+        ],
+      };
+      const vnfsArgs = [args, `rdinit=${OVERLAY_RDINIT}`, `muster.vnfs=${vnfs}@${rev.revision}`, rev.kernelArgs].filter((a) => a !== '').join(' ');
+      return kernelScript(image, who, vnfsArgs, retryUrl);
     }
     case 'local':
       return localScript(`${who} boots the local disk`);
@@ -139,9 +156,9 @@ function kernelScript(boot: KernelBoot, who: string, args: string, retryUrl: str
   return lines(
     '#!ipxe',
     `echo muster: ${safeText(who)} boots ${safeText(boot.what)}`,
-    // initrd= names the initrd for EFI-stub kernels; BIOS kernels ignore it.
-    `kernel ${boot.kernel} initrd=${boot.initrdName} ${args} || goto failed`,
-    `initrd --name ${boot.initrdName} ${boot.initrd} || goto failed`,
+    // initrd= names the initrds for EFI-stub kernels; BIOS kernels ignore it.
+    `kernel ${boot.kernel} ${boot.initrds.map((i) => `initrd=${i.name}`).join(' ')} ${args} || goto failed`,
+    ...boot.initrds.map((i) => `initrd --name ${i.name} ${i.url} || goto failed`),
     'boot || goto failed',
     ':failed',
     'echo muster: boot failed, asking muster again in 10 s',

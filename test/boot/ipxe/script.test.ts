@@ -7,7 +7,8 @@ import type { Node } from '../../../src/nodes/types.js';
 import { bootScriptFor, chainScript, renderBootScript, MAX_TEMPLATE_BYTES, type BootContext } from '../../../src/boot/ipxe/index.js';
 import { makeNode } from '../../helpers/node.js';
 
-const ctx: BootContext = { addr: '10.0.0.1', httpPort: 8987, kernelArgs: 'console=ttyS0,115200n8 quiet' };
+// The vnfs bootenv's revision is read from the library by the route; ignored for other bootenvs.
+const ctx: BootContext = { addr: '10.0.0.1', httpPort: 8987, kernelArgs: 'console=ttyS0,115200n8 quiet', vnfs: { revision: 3, kernelArgs: 'ro' } };
 const base = 'http://10.0.0.1:8987';
 
 const node = (fields: Partial<Node> = {}): Node => makeNode({ name: 'n0001', vnfs: 'centos7', ...fields });
@@ -46,9 +47,10 @@ test('ipxe.renderBootScript renders each built-in bootenv exactly', () => {
     [
       'vnfs',
       node({ bootenv: 'vnfs' }),
-      `#!ipxe\necho muster: n0001 (52:54:00:12:34:56) boots vnfs centos7\n` +
-        `kernel ${base}/files/vnfs/centos7/vmlinuz initrd=vnfs.img ${args} || goto failed\n` +
-        `initrd --name vnfs.img ${base}/files/vnfs/centos7/vnfs.img || goto failed\n${kernelTail}${retry}`,
+      `#!ipxe\necho muster: n0001 (52:54:00:12:34:56) boots vnfs centos7 revision 3\n` +
+        `kernel ${base}/files/vnfs/centos7/revisions/3/vmlinuz initrd=vnfs.img initrd=overlay.img ${args} rdinit=/.muster/init muster.vnfs=centos7@3 ro || goto failed\n` +
+        `initrd --name vnfs.img ${base}/files/vnfs/centos7/revisions/3/vnfs.img || goto failed\n` +
+        `initrd --name overlay.img ${base}/files/bootenvs/overlay.img || goto failed\n${kernelTail}${retry}`,
     ],
     ['local', node({ bootenv: 'local' }), local('n0001 (52:54:00:12:34:56) boots the local disk')],
     ['disabled node never provisions', node({ enabled: false, bootenv: 'discovery' }), local('n0001 (52:54:00:12:34:56) is disabled, booting the local disk')],
@@ -70,6 +72,11 @@ test('ipxe.renderBootScript renders each built-in bootenv exactly', () => {
     ],
   ];
   for (const [name, n, want] of cases) assert.equal(renderBootScript(n, ctx), want, name);
+  assert.equal(
+    renderBootScript(node({ bootenv: 'vnfs' }), { ...ctx, vnfs: null }),
+    errorScript("n0001 (52:54:00:12:34:56): VNFS 'centos7' has no bootable revision (muster vnfs list; muster vnfs import SRC centos7)"),
+    'a VNFS with no revision is said on the console, not a 404',
+  );
   assert.match(renderBootScript(node(), { ...ctx, kernelArgs: '' }), /BOOTIF=01-52-54-00-12-34-56 \|\| goto failed/, 'no trailing space without extra args');
 });
 
