@@ -69,6 +69,12 @@ export const ERROR_CODES = {
   MODULE_HOOK_FAILED: 'runtime',
   IMAGE_INVALID: 'input',
   IMAGE_KERNEL_NOT_FOUND: 'input',
+  IMAGE_SOURCE_NOT_FOUND: 'notfound',
+  IMAGE_SOURCE_INVALID: 'input',
+  IMAGE_SOURCE_UNSAFE: 'input',
+  IMAGE_IMPORT_ABORTED: 'runtime',
+  IMAGE_IMPORT_FAILED: 'runtime',
+  IMAGE_EXPORT_FAILED: 'runtime',
 } as const satisfies Record<string, ErrorClass>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -7,3 +7,4 @@ export { writeRootfsImage, type Artifact } from './image-file.js';
 export { rootfsCpio } from './rootfs-cpio.js';
 export { findKernel, type ImageKernel } from './kernel.js';
 export { resolveInImage } from './in-image.js';
+export { unpackSource, exportCapsule, type UnpackedSource, type UnpackOptions, type UnpackProgress } from './sources/index.js';

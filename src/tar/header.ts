@@ -9,7 +9,8 @@ export const BLOCK = 512;
 /** An L/K/x header's data is read whole; a hostile archive must not make that large. */
 export const MAX_META = 1024 * 1024;
 
-export type Invalid = (message: string) => Error;
+/** Makes the caller's error; `unsafe` marks a path that would land outside the archive's directory. */
+export type Invalid = (message: string, kind?: 'unsafe') => Error;
 
 export interface TarHeader {
   /** the name as stored: ustar prefix joined, before pax/GNU long names */
@@ -96,9 +97,9 @@ export function paxRecords(data: Buffer, invalid: Invalid): Map<string, string> 
  * are refused, not stripped, so the admin learns the archive is not what it claims.
  */
 export function entryPath(raw: string, invalid: Invalid): string {
-  if (raw.startsWith('/')) throw invalid(`member '${raw}' has an absolute path`);
+  if (raw.startsWith('/')) throw invalid(`member '${raw}' has an absolute path`, 'unsafe');
   const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw invalid(`member '${raw}' climbs out with '..'`);
+  if (parts.includes('..')) throw invalid(`member '${raw}' climbs out with '..'`, 'unsafe');
   return parts.join('/');
 }
 
