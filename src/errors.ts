@@ -74,9 +74,12 @@ export const ERROR_CODES = {
   IMAGE_EXISTS: 'conflict',
   IMAGE_BUSY: 'conflict',
   IMAGE_IN_USE: 'conflict',
+  IMAGE_SOURCE_NOT_FOUND: 'notfound',
   IMAGE_SOURCE_INVALID: 'input',
-  IMAGE_CANCELLED: 'runtime',
-  IMAGE_BUILD_FAILED: 'runtime',
+  IMAGE_SOURCE_UNSAFE: 'input',
+  IMAGE_IMPORT_ABORTED: 'runtime',
+  IMAGE_IMPORT_FAILED: 'runtime',
+  IMAGE_EXPORT_FAILED: 'runtime',
 } as const satisfies Record<string, ErrorClass>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

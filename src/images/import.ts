@@ -18,6 +18,9 @@ import { pruneRevisions } from './prune.js';
 import { unpackSource, type UnpackedSource } from './sources/index.js';
 import { checkImageName, exists, imageDir, makeStaging, publishRevision, syncDir } from './store.js';
 
+/** What was unpacked; a rebuild unpacks nothing and builds from the image's own rootfs. */
+type Unpacked = Omit<UnpackedSource, 'kind'> & { kind: UnpackedSource['kind'] | 'rebuild' };
+
 export interface ImportProgress {
   phase: 'unpack' | 'build';
   done: number;
@@ -58,13 +61,14 @@ export async function importImage(deps: ImportDeps, req: ImportRequest, opts: Im
   const source = req.source ?? join(dir, 'rootfs');
   if (req.source === null && !(await exists(source))) throw new MusterError('IMAGE_NOT_FOUND', `VNFS '${name}' has no rootfs to rebuild (${source})`);
   await stat(source).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new MusterError('IMAGE_SOURCE_NOT_FOUND', `${source} does not exist`);
     throw new MusterError('IMAGE_SOURCE_INVALID', `cannot read ${source}: ${err.code ?? err.message}`);
   });
   const revision = await beginRevision(deps.db, { name, source, kind: req.source === null ? 'rebuild' : 'import', owner: IMPORT_OWNER });
   const staging = await makeStaging(deps.statedir, `${name}.${revision}`);
   let published = false;
   try {
-    const unpacked: UnpackedSource =
+    const unpacked: Unpacked =
       req.source === null ? { kind: 'rebuild', nodescriptStates: [] } : await unpackSource(source, staging, { signal: opts.signal, onProgress: opts.onProgress });
     const rootfs = req.source === null ? source : join(staging, 'rootfs');
     const kernel = await findKernel(rootfs, req.kernel ?? unpacked.kernel);
@@ -98,7 +102,7 @@ export async function importImage(deps: ImportDeps, req: ImportRequest, opts: Im
     const done = await currentRevision(deps.db, name);
     return { name, revision: done!, unchanged: false };
   } catch (err) {
-    const why = opts.signal?.aborted ? new MusterError('IMAGE_CANCELLED', `import of VNFS '${name}' cancelled; nothing changed`) : err;
+    const why = opts.signal?.aborted ? new MusterError('IMAGE_IMPORT_ABORTED', `import of VNFS '${name}' cancelled; nothing changed`) : err;
     if (!published) await rm(join(dir, 'revisions', String(revision)), { recursive: true, force: true });
     await failRevision(deps.db, name, revision, isMusterError(why) ? why.message : String(why));
     if (!(await currentRevision(deps.db, name))) await rm(dir, { recursive: true, force: true });
@@ -112,7 +116,7 @@ function buildFailed(what: string): (err: NodeJS.ErrnoException) => never {
   return (err) => {
     if (err.name === 'AbortError') throw err;
     const hint = err.code === 'ENOSPC' ? ' (the disk holding the statedir is full)' : '';
-    throw new MusterError('IMAGE_BUILD_FAILED', `cannot write ${what}: ${err.code ?? err.message}${hint}`, { cause: err });
+    throw new MusterError('IMAGE_IMPORT_FAILED', `cannot write ${what}: ${err.code ?? err.message}${hint}`, { cause: err });
   };
 }
 
@@ -120,15 +124,20 @@ function buildFailed(what: string): (err: NodeJS.ErrnoException) => never {
  * The staged revision and (for an import) the new rootfs and capsule files go into the image
  * directory. The old rootfs is renamed aside before the new one is renamed in, and removed after.
  */
-async function moveIn(statedir: string, name: string, staging: string, revision: number, unpacked: UnpackedSource | null, kernelPath: string): Promise<void> {
+async function moveIn(statedir: string, name: string, staging: string, revision: number, unpacked: Unpacked | null, kernelPath: string): Promise<void> {
   const dir = imageDir(statedir, name);
   await mkdir(join(dir, 'revisions'), { recursive: true });
   await rename(join(staging, 'out'), join(dir, 'revisions', String(revision)));
-  if (unpacked === null) return syncDir(join(dir, 'revisions'));
+  if (unpacked === null) {
+    // A rebuild of a clone: its capsule nodescripts are linked under its own name.
+    await linkCapsuleScripts(statedir, name);
+    return syncDir(join(dir, 'revisions'));
+  }
   if (await exists(join(dir, 'rootfs'))) await rename(join(dir, 'rootfs'), join(staging, 'old-rootfs'));
   await rename(join(staging, 'rootfs'), join(dir, 'rootfs'));
   if (unpacked.kind === 'capsule') {
-    const capsuleFiles = (await readdir(staging)).filter((e) => !['rootfs', 'out', 'old-rootfs'].includes(e));
+    // What a capsule holds beside its rootfs: config, nodescripts/, hooks (staging's own names start with '.' or are ours).
+    const capsuleFiles = (await readdir(staging)).filter((e) => !e.startsWith('.') && !['rootfs', 'out', 'old-rootfs'].includes(e));
     for (const entry of capsuleFiles) {
       await rm(join(dir, entry), { recursive: true, force: true });
       await rename(join(staging, entry), join(dir, entry));

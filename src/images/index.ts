@@ -11,3 +11,4 @@ export { ImageSchema, RevisionSchema, listImages, getImage, listRevisions, curre
 export { importImage, reapAbandonedImports, IMPORT_OWNER, type ImportRequest, type ImportProgress, type ImportResult } from './import.js';
 export { deleteImage, renameImage, copyImageSource, requireImage, exportImage } from './manage.js';
 export { checkImageName, imageDir, revisionDir } from './store.js';
+export { unpackSource, exportCapsule, type UnpackedSource, type UnpackOptions, type UnpackProgress } from './sources/index.js';

@@ -3,13 +3,14 @@
  * database decides first (a refusal leaves the disk untouched); the directory follows, and a
  * failed rename is undone in the database.
  */
-import { cp, readdir, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UNIQUE_VIOLATION, sqlState, type Db } from '../db/index.js';
 import { MusterError } from '../errors.js';
 import { linkCapsuleScripts, unlinkCapsuleScripts } from './capsule-links.js';
 import { getImage, type Image } from './library.js';
 import { bootingRevisions } from './prune.js';
+import { copyDirectory, exportCapsule } from './sources/index.js';
 import { ARTIFACTS, checkImageName, exists, imageDir } from './store.js';
 
 export async function requireImage(db: Db, name: string): Promise<Image> {
@@ -72,10 +73,24 @@ export async function copyImageSource(db: Db, statedir: string, from: string, to
   checkImageName(to);
   if ((await getImage(db, to)) !== null || (await exists(imageDir(statedir, to)))) throw new MusterError('IMAGE_EXISTS', `VNFS '${to}' exists already; choose another name`);
   const src = imageDir(statedir, from);
-  const skip = new Set<string>(['revisions', ...ARTIFACTS]);
-  for (const entry of await readdir(src)) {
-    if (skip.has(entry) || entry.startsWith('.')) continue;
-    // verbatimSymlinks: links inside the rootfs keep their image-relative targets.
-    await cp(join(src, entry), join(imageDir(statedir, to), entry), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, errorOnExist: true });
+  const dest = imageDir(statedir, to);
+  const skip = new Set<string>(['revisions', 'rootfs', ...ARTIFACTS]);
+  try {
+    await mkdir(dest, { recursive: true });
+    // The rootfs as an import copies a directory (owners, devices, hard links kept).
+    await copyDirectory(join(src, 'rootfs'), dest, join(dest, 'rootfs'));
+    for (const entry of await readdir(src)) {
+      if (skip.has(entry) || entry.startsWith('.')) continue;
+      await cp(join(src, entry), join(dest, entry), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, errorOnExist: true });
+    }
+  } catch (err) {
+    await rm(dest, { recursive: true, force: true });
+    throw err;
   }
+}
+
+/** `vnfs export`: the image's source as a Perceus capsule at `file` (on the master). */
+export async function exportImage(statedir: string, name: string, file: string): Promise<{ file: string; size: number }> {
+  await exportCapsule(imageDir(statedir, name), file);
+  return { file, size: (await stat(file)).size };
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
 import { MusterError } from '../errors.js';
 import { BoundedLines, type LineBounds } from './lines.js';
 import { killMarked, RUN_ID_VAR } from './marked.js';
@@ -32,6 +33,13 @@ export interface RunOptions {
   stderrLines?: LineBounds & { onLine: (line: string) => void };
   /** output not collected or split into lines, as it arrives */
   onChunk?: (chunk: Buffer, from: 'stdout' | 'stderr') => void;
+  /** stdin read from this stream (not with `gate`); the process sees EOF when it ends */
+  stdin?: Readable;
+  /**
+   * stdout piped into this stream with backpressure (a filter such as `zstd -dc`); it is not ended
+   * here: the caller ends it once the exit status says the output is whole. Not with `stdoutLimit`.
+   */
+  stdout?: Writable;
 }
 
 export interface RunResult {
@@ -88,7 +96,10 @@ export async function runProcess(path: string, opts: RunOptions): Promise<RunRes
   try {
     opts.onSpawn?.({ pid, runId });
     child.stdin.on('error', () => undefined); // gone before it read the line
-    if (opts.gate)
+    if (opts.stdin) {
+      opts.stdin.on('error', () => child.stdin.destroy());
+      opts.stdin.pipe(child.stdin);
+    } else if (opts.gate)
       void opts.gate({ pid, runId }).then(
         (go) => child.stdin.end(go ? '\n' : ''),
         () => child.stdin.end(),
@@ -109,18 +120,20 @@ export async function runProcess(path: string, opts: RunOptions): Promise<RunRes
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const drained = Promise.all([child.stdout, child.stderr].map((s) => new Promise<void>((resolve) => s.once('close', resolve))));
 
-  child.stdout.on('data', (chunk: Buffer) => {
-    if (!reading) return;
-    if (opts.stdoutLimit === undefined) return opts.onChunk?.(chunk, 'stdout');
-    outLen += chunk.length;
-    if (outLen > opts.stdoutLimit) {
-      ended = 'output-limit';
-      reading = false;
-      stop();
-      return;
-    }
-    out.push(chunk);
-  });
+  if (opts.stdout) child.stdout.pipe(opts.stdout, { end: false });
+  else
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (!reading) return;
+      if (opts.stdoutLimit === undefined) return opts.onChunk?.(chunk, 'stdout');
+      outLen += chunk.length;
+      if (outLen > opts.stdoutLimit) {
+        ended = 'output-limit';
+        reading = false;
+        stop();
+        return;
+      }
+      out.push(chunk);
+    });
   child.stderr.on('data', (chunk: Buffer) => {
     if (!reading) return;
     if (lines) lines.push(chunk);
@@ -150,7 +163,9 @@ export async function runProcess(path: string, opts: RunOptions): Promise<RunRes
     // Whatever is left of the run dies now; then its pipes end.
     await killAll('SIGKILL');
     const status = await within(exited, DRAIN_MS);
-    await within(drained, DRAIN_MS);
+    // Piped output still buffered when the process exits is the consumer's to read, at its pace.
+    if (opts.stdout && ended === 'exit') await Promise.race([drained, gone(opts.stdout, opts.signal)]);
+    else await within(drained, DRAIN_MS);
     reading = false;
     lines?.end();
     return {
@@ -176,6 +191,15 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Resolves once `out` is closed (its reader gave up) or `signal` aborts: nobody reads the rest. */
+function gone(out: Writable, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (out.closed || signal?.aborted) return resolve();
+    out.once('close', resolve);
+    signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 /** Says why the spawn failed: Node reports a missing cwd as ENOENT of the program itself. */

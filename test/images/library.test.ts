@@ -105,11 +105,11 @@ await describeEachBackend('image library', (kind) => {
     assert.equal((await currentRevision(t.db, 'compute'))?.revision, 5);
   });
 
-  it('a cancel mid-build leaves the previous revision serving and no trace (IMAGE_CANCELLED)', async () => {
+  it('a cancel mid-build leaves the previous revision serving and no trace (IMAGE_IMPORT_ABORTED)', async () => {
     await writeFile(join(rootfs, 'etc', 'big'), Buffer.alloc(64 * 1024 * 1024, 9));
     const abort = new AbortController();
     const p = importImage(deps(), { name: 'compute', source: null }, { signal: abort.signal, onProgress: (x) => x.done > 1 << 20 && abort.abort() });
-    await assert.rejects(p, (err: Error & { code?: string }) => err.code === 'IMAGE_CANCELLED');
+    await assert.rejects(p, (err: Error & { code?: string }) => err.code === 'IMAGE_IMPORT_ABORTED');
     assert.equal((await currentRevision(t.db, 'compute'))?.revision, 5);
     assert.equal(await readlink(join(t.statedir, 'vnfs', 'compute', 'vnfs.img')), 'revisions/5/vnfs.img');
     const revs = await listRevisions(t.db, 'compute');
@@ -129,7 +129,7 @@ await describeEachBackend('image library', (kind) => {
     for (const name of ['a/b', '..', '.hidden', '-x', 'x'.repeat(65)]) {
       await assert.rejects(importImage(deps(), { name, source: '/nonexistent' }), (err: Error & { code?: string }) => err.code === 'IMAGE_NAME_INVALID', name);
     }
-    await assert.rejects(importImage(deps(), { name: 'ok', source: '/nonexistent/source' }), (err: Error & { code?: string }) => err.code === 'IMAGE_SOURCE_INVALID');
+    await assert.rejects(importImage(deps(), { name: 'ok', source: '/nonexistent/source' }), (err: Error & { code?: string }) => err.code === 'IMAGE_SOURCE_NOT_FOUND');
   });
 
   it('rename moves files and records, and nodes set to it follow', async () => {
@@ -154,7 +154,7 @@ await describeEachBackend('image library', (kind) => {
 
 // The disk filling up during a build: the statedir on a 24 MiB tmpfs, a rootfs that does not fit.
 const noRoot = requireOrSkip(process.getuid?.() !== 0 ? 'needs root (mounts a small tmpfs)' : null);
-it('a full disk during a build fails cleanly (IMAGE_BUILD_FAILED) and the previous revision still serves', { skip: noRoot }, async () => {
+it('a full disk during a build fails cleanly (IMAGE_IMPORT_FAILED) and the previous revision still serves', { skip: noRoot }, async () => {
   const t = await freshDb('pglite');
   const small = join(t.statedir, 'small');
   await mkdir(small);
@@ -166,7 +166,7 @@ it('a full disk during a build fails cleanly (IMAGE_BUILD_FAILED) and the previo
     await importImage(deps, { name: 'img', source: null });
     // Random bytes do not compress: 14 MiB of rootfs needs 14 MiB more for the image.
     await writeFile(join(rootfs, 'etc', 'noise'), (await import('node:crypto')).randomBytes(14 * 1024 * 1024));
-    await assert.rejects(importImage(deps, { name: 'img', source: null }), (err: Error & { code?: string }) => err.code === 'IMAGE_BUILD_FAILED' && /disk .* is full|ENOSPC/.test(err.message));
+    await assert.rejects(importImage(deps, { name: 'img', source: null }), (err: Error & { code?: string }) => err.code === 'IMAGE_IMPORT_FAILED' && /disk .* is full|ENOSPC/.test(err.message));
     assert.equal((await currentRevision(t.db, 'img'))?.revision, 1);
     assert.equal(await readlink(join(small, 'vnfs', 'img', 'vnfs.img')), 'revisions/1/vnfs.img');
     assert.deepEqual(await readdir(join(small, 'vnfs', 'img', 'revisions')), ['1']);

@@ -65,7 +65,7 @@ export async function streamImport(cli: Cli, path: string, body: unknown, label:
       abort.signal,
     );
   } catch (err) {
-    if (abort.signal.aborted) throw new MusterError('IMAGE_CANCELLED', `${label}: cancelled; the previous revision still serves`);
+    if (abort.signal.aborted) throw new MusterError('IMAGE_IMPORT_ABORTED', `${label}: cancelled; the previous revision still serves`);
     throw err;
   } finally {
     process.removeListener('SIGINT', onSigint);
