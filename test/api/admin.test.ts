@@ -79,9 +79,17 @@ await describeEachBackend('admin API', (kind) => {
       method: 'POST',
       url: '/api/v1/nodes/set',
       headers: auth,
+      payload: { select: { patterns: ['b'] }, key: 'group', value: 'rack1' },
+    });
+    assert.equal(set.json().nodes[0].group, 'rack1');
+    const noImage = await app.inject({
+      method: 'POST',
+      url: '/api/v1/nodes/set',
+      headers: auth,
       payload: { select: { patterns: ['b'] }, key: 'vnfs', value: 'rocky9' },
     });
-    assert.equal(set.json().nodes[0].vnfs, 'rocky9');
+    assert.equal(noImage.statusCode, 404);
+    assert.equal(noImage.json().code, 'IMAGE_NOT_FOUND');
     const unknown = await app.inject({ method: 'POST', url: '/api/v1/nodes/replace', headers: auth, payload: { old: 'nosuch', new: 'b' } });
     assert.equal(unknown.statusCode, 404);
   });
