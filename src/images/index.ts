@@ -7,3 +7,4 @@ export { writeRootfsImage, type Artifact } from './image-file.js';
 export { rootfsCpio } from './rootfs-cpio.js';
 export { findKernel, type ImageKernel } from './kernel.js';
 export { resolveInImage } from './in-image.js';
+export { writeSha256Sidecar, readSha256Sidecar, SIDECAR_SUFFIX, type FileIdentity } from './sidecar.js';
