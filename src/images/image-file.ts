@@ -20,6 +20,30 @@ export interface Artifact {
   size: number;
 }
 
+/** What goes to zlib at once: each write is a thread-pool job, and cpio headers are ~120 bytes. */
+const GZIP_INPUT = 1 << 20;
+
+/** The archive's many small pieces joined into GZIP_INPUT-sized buffers; big pieces pass as they are. */
+async function* coalesced(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let bytes = 0;
+  for await (const c of chunks) {
+    if (c.length >= GZIP_INPUT) {
+      if (bytes > 0) yield Buffer.concat(held, bytes);
+      (held = []), (bytes = 0);
+      yield c;
+      continue;
+    }
+    held.push(c);
+    bytes += c.length;
+    if (bytes >= GZIP_INPUT) {
+      yield Buffer.concat(held, bytes);
+      (held = []), (bytes = 0);
+    }
+  }
+  if (bytes > 0) yield Buffer.concat(held, bytes);
+}
+
 /** Builds `dest` from the tree at `root`. */
 export async function writeRootfsImage(root: string, dest: string): Promise<Artifact> {
   const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${Date.now()}.tmp`);
@@ -35,7 +59,12 @@ export async function writeRootfsImage(root: string, dest: string): Promise<Arti
   });
   try {
     // mtime 0 in the gzip header (zlib's default): the same tree gives the same bytes.
-    await pipeline(Readable.from(rootfsCpio(root)), createGzip(), tap, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
+    await pipeline(
+      Readable.from(coalesced(rootfsCpio(root))),
+      createGzip({ chunkSize: 256 * 1024 }),
+      tap,
+      createWriteStream(tmp, { flags: 'wx', mode: 0o644 }),
+    );
     sha256 = hash.digest('hex');
     // fsync is per file, not per descriptor: the write stream has closed its own by now.
     const file = await open(tmp, 'r');
