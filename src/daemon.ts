@@ -16,7 +16,7 @@ import { nodescriptServiceFromConfig } from './nodescripts/index.js';
 import { startProvisiondServer } from './nodescripts/index.js';
 import { installDefaultTree, writePerceusConf } from './nodescripts/index.js';
 import { nodescriptRoutes } from './api/index.js';
-import { filesRoutes } from './api/index.js';
+import { filesRoutes, TransferGate } from './api/index.js';
 import { pruneEvents } from './events/index.js';
 import { startTimeoutSweep } from './nodes/index.js';
 import { startExportWriter } from './exports/index.js';
@@ -113,7 +113,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     // Running jobs get a grace period to finish; the rest are released for another daemon.
     rel.add('queue', () => queue.stop({ graceMs: JOB_GRACE_MS }));
     const token = await ensureAdminToken(config.statedir);
-    const deps: ApiDeps = { db, config, log, version: VERSION, startedAt: new Date() };
+    const imageTransfers = new TransferGate(config.httpImageTransfers);
+    const deps: ApiDeps = { db, config, log, version: VERSION, startedAt: new Date(), imageTransfers };
 
     if (await installDefaultTree(config.statedir)) log.info('installed the default nodescripts tree');
     // Tasks queued for a node with the `node` jig ride along in its next `ready` script.
@@ -151,7 +152,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const http = await buildNodeApi(deps, [
       nodescriptRoutes({ service: nodescripts }),
       // /files/{vnfs,files,bootenvs}/… from statedir, and /files/tftp/… (UEFI HTTP boot) from the TFTP root
-      filesRoutes({ statedir: config.statedir, folders: ['vnfs', 'files', 'bootenvs'], dirs: { tftp: tftpRoot } }),
+      filesRoutes({ statedir: config.statedir, folders: ['vnfs', 'files', 'bootenvs'], dirs: { tftp: tftpRoot }, imageTransfers }),
       bootRoutes({ db, statedir: config.statedir, kernelArgs: config.bootKernelArgs.join(',') }),
     ]);
     await releasePinnedPort();

@@ -1,9 +1,11 @@
-import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { MusterError } from '../errors.js';
 import { isInside } from '../paths.js';
+import { fileValidators, notModified, rangeApplies, type Validators } from './file-validators.js';
+import type { TransferGate } from './transfer-gate.js';
 
 export interface FilesRoutesOptions {
   statedir: string;
@@ -11,6 +13,8 @@ export interface FilesRoutesOptions {
   folders?: string[];
   /** more folders, each served from a directory of its own (e.g. tftp → the TFTP root) */
   dirs?: Record<string, string>;
+  /** the bound on concurrent image transfers ('http image transfers'); none = unbounded */
+  imageTransfers?: TransferGate;
 }
 
 /**
@@ -56,31 +60,90 @@ export function parseRange(header: string | undefined, size: number): { start: n
   return { start, end };
 }
 
-/** GET /files/<path>: files under statedir's allowed folders (vnfs/, files/), with Range, for getfile. */
+/** A file this big is an image transfer (kernel, vnfs.img, initramfs): bounded by the gate. */
+export const IMAGE_TRANSFER_MIN_BYTES = 1024 * 1024;
+/** Bytes read per chunk: bigger halves the reads; each transfer in flight holds about this much. */
+const READ_CHUNK = 256 * 1024;
+
+/**
+ * GET and HEAD /files/<path>: files under statedir's allowed folders (vnfs/, files/), for getfile
+ * and for nodes fetching their image. ETag (the artifact's sha256, file-validators.ts),
+ * If-None-Match and If-Modified-Since → 304, Range with If-Range. Each response streams from
+ * the descriptor opened for it: a file renamed over or deleted mid-download keeps sending the
+ * bytes the download started with. Image transfers wait their turn at `imageTransfers`.
+ */
 export function filesRoutes(opts: FilesRoutesOptions): (app: FastifyInstance) => Promise<void> {
   const folders = [...(opts.folders ?? ['vnfs', 'files']), ...Object.keys(opts.dirs ?? {})];
   const dirOf = (folder: string) => opts.dirs?.[folder] ?? join(opts.statedir, folder);
+  const resolveFile = async (segments: string[]): Promise<string> => {
+    const dir = dirOf(segments[0]!);
+    const root = await realpath(dir).catch(() => null);
+    const real = await realpath(join(dir, ...segments.slice(1))).catch(() => null);
+    if (root === null || real === null) throw new MusterError('FILE_NOT_FOUND', `no file /files/${segments.join('/')}`);
+    // A symlink may point anywhere; what it resolves to must still be inside the folder.
+    if (!isInside(root, real)) throw new MusterError('FILE_PATH_INVALID', `refused /files/${segments.join('/')}: it resolves outside ${segments[0]}/`);
+    return real;
+  };
   return async (app) => {
-    app.get('/files/*', async (req, reply) => {
-      const segments = filePathSegments(req.raw.url ?? '', folders);
-      const notFound = (): MusterError => new MusterError('FILE_NOT_FOUND', `no file /files/${segments.join('/')}`);
-      const dir = dirOf(segments[0]!);
-      const root = await realpath(dir).catch(() => null);
-      const real = await realpath(join(dir, ...segments.slice(1))).catch(() => null);
-      if (root === null || real === null) throw notFound();
-      // A symlink may point anywhere; what it resolves to must still be inside the folder.
-      if (!isInside(root, real)) throw new MusterError('FILE_PATH_INVALID', `refused /files/${segments.join('/')}: it resolves outside ${segments[0]}/`);
-      const st = await stat(real);
-      if (!st.isFile()) throw notFound();
-      reply.header('accept-ranges', 'bytes').header('last-modified', st.mtime.toUTCString()).type('application/octet-stream');
-      const range = parseRange(req.headers.range, st.size);
-      if (range === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${st.size}`).send();
-      if (range === null) return reply.header('content-length', st.size).send(createReadStream(real));
-      return reply
-        .code(206)
-        .header('content-range', `bytes ${range.start}-${range.end}/${st.size}`)
-        .header('content-length', range.end - range.start + 1)
-        .send(createReadStream(real, { start: range.start, end: range.end }));
+    app.route({
+      method: ['GET', 'HEAD'],
+      url: '/files/*',
+      handler: async (req, reply) => {
+        const segments = filePathSegments(req.raw.url ?? '', folders);
+        const notFound = (): MusterError => new MusterError('FILE_NOT_FOUND', `no file /files/${segments.join('/')}`);
+        const real = await resolveFile(segments);
+        const h = req.headers;
+        const notModifiedReply = (v: Validators) => reply.code(304).header('etag', v.etag).header('last-modified', v.lastModified).send();
+        const before = await stat(real, { bigint: true });
+        if (!before.isFile()) throw notFound();
+        // A node whose copy is current is answered without queueing behind the downloads.
+        const seen = await fileValidators(real, before);
+        if (notModified(seen, h['if-none-match'], h['if-modified-since'])) return notModifiedReply(seen);
+        if (opts.imageTransfers && req.method === 'GET' && before.size >= IMAGE_TRANSFER_MIN_BYTES) {
+          const granted = await waitForSlot(opts.imageTransfers, reply.raw);
+          if (!granted) return reply.hijack(); // the client left while it waited
+        }
+        const fh = await open(real, 'r').catch(() => null);
+        if (fh === null) throw notFound();
+        let streaming = false;
+        try {
+          const st = await fh.stat({ bigint: true });
+          const v = await fileValidators(real, st);
+          // While it waited the file may have become what the client already has.
+          if (notModified(v, h['if-none-match'], h['if-modified-since'])) return notModifiedReply(v);
+          const size = Number(st.size);
+          reply.header('accept-ranges', 'bytes').header('etag', v.etag).header('last-modified', v.lastModified).type('application/octet-stream');
+          const ifRange = h['if-range'];
+          const range = parseRange(rangeApplies(v, typeof ifRange === 'string' ? ifRange : undefined) ? h.range : undefined, size);
+          if (range === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${size}`).send();
+          const { start, end } = range ?? { start: 0, end: size - 1 };
+          if (range !== null) reply.code(206).header('content-range', `bytes ${start}-${end}/${size}`);
+          reply.header('content-length', end - start + 1);
+          if (req.method === 'HEAD' || size === 0) return reply.send();
+          streaming = true;
+          // The stream owns the descriptor from here (closed at its end, on error, or when the client goes).
+          return reply.send(fh.createReadStream({ start, end, highWaterMark: READ_CHUNK }));
+        } finally {
+          if (!streaming) await fh.close();
+        }
+      },
     });
   };
+}
+
+/** Waits for a transfer slot, released when the response closes (sent or aborted); false if the client left first. */
+async function waitForSlot(gate: TransferGate, res: ServerResponse): Promise<boolean> {
+  const left = new AbortController();
+  let release: (() => void) | null = null;
+  res.once('close', () => {
+    left.abort(new Error('client closed the connection while waiting for a transfer slot'));
+    release?.();
+  });
+  try {
+    release = await gate.acquire(left.signal);
+  } catch {
+    return false;
+  }
+  if (left.signal.aborted) release();
+  return !left.signal.aborted;
 }

@@ -17,6 +17,10 @@ const SystemOut = z.object({
   nodes: z.number().int(),
   groups: z.number().int(),
   vnfs: z.array(z.string()),
+  /** image downloads sending and waiting ('http image transfers'); null when no node HTTP runs here */
+  imageTransfers: z
+    .object({ limit: z.number().int(), active: z.number().int(), waiting: z.number().int(), peak: z.number().int(), started: z.number().int() })
+    .nullable(),
 });
 
 /** /api/v1/info: what `muster info config|system` shows. */
@@ -48,6 +52,7 @@ export async function infoRoutes(app: FastifyInstance, { deps }: PluginOpts): Pr
       nodes: r.nodes,
       groups: r.groups,
       vnfs: r.vnfs,
+      imageTransfers: deps.imageTransfers?.stats() ?? null,
     };
   });
 }

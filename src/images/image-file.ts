@@ -2,7 +2,8 @@
  * Writes an image artifact (vnfs.img: the rootfs as gzip-compressed newc cpio; vmlinuz: the
  * image's kernel) the way every artifact is written: to a temporary name beside the target,
  * fsynced, then renamed over it, so a failed or interrupted build leaves the previous artifact
- * serving and nothing half-written under the real name. Returns the sha256 and size written.
+ * serving and nothing half-written under the real name. Returns the sha256 and size written, and
+ * leaves the sha256 in a sidecar `<dest>.sha256` (sidecar.ts) for the file server's ETag.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -12,6 +13,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { rootfsCpio } from './rootfs-cpio.js';
+import { writeSha256Sidecar } from './sidecar.js';
 
 export interface Artifact {
   sha256: string;
@@ -24,18 +26,40 @@ export interface BuildOptions {
   onBytes?: ((done: number) => void) | undefined;
 }
 
+/** What goes to zlib at once: each write is a thread-pool job, and cpio headers are ~120 bytes. */
+const GZIP_INPUT = 1 << 20;
+
+/** The archive's many small pieces joined into GZIP_INPUT-sized buffers; big pieces pass as they are. */
+async function* coalesced(chunks: AsyncIterable<Buffer>, onBytes: BuildOptions['onBytes']): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let bytes = 0;
+  let total = 0;
+  const out = (b: Buffer): Buffer => {
+    total += b.length;
+    onBytes?.(total);
+    return b;
+  };
+  for await (const c of chunks) {
+    if (c.length >= GZIP_INPUT) {
+      if (bytes > 0) yield out(Buffer.concat(held, bytes));
+      (held = []), (bytes = 0);
+      yield out(c);
+      continue;
+    }
+    held.push(c);
+    bytes += c.length;
+    if (bytes >= GZIP_INPUT) {
+      yield out(Buffer.concat(held, bytes));
+      (held = []), (bytes = 0);
+    }
+  }
+  if (bytes > 0) yield out(Buffer.concat(held, bytes));
+}
+
 /** Builds `dest` from the tree at `root`. */
 export function writeRootfsImage(root: string, dest: string, opts: BuildOptions = {}): Promise<Artifact> {
-  let read = 0;
-  const count = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      read += chunk.length;
-      opts.onBytes?.(read);
-      done(null, chunk);
-    },
-  });
   // mtime 0 in the gzip header (zlib's default): the same tree gives the same bytes.
-  return writeArtifact(dest, [Readable.from(rootfsCpio(root)), count, createGzip()], opts.signal);
+  return writeArtifact(dest, [Readable.from(coalesced(rootfsCpio(root), opts.onBytes)), createGzip({ chunkSize: 256 * 1024 })], opts.signal);
 }
 
 /** Copies `source` (the kernel inside an image) to `dest`. */
@@ -54,11 +78,15 @@ async function writeArtifact(dest: string, stages: [Readable, ...NodeJS.ReadWrit
       done(null, chunk);
     },
   });
+  let sha256: string;
   try {
     await pipeline([...stages, tap, createWriteStream(tmp, { flags: 'wx', mode: 0o644 })], signal ? { signal } : {});
+    sha256 = hash.digest('hex');
     // fsync is per file, not per descriptor: the write stream has closed its own by now.
     const file = await open(tmp, 'r');
     await file.sync().finally(() => file.close());
+    // The sidecar first: the artifact never appears under its name without its sum beside it.
+    await writeSha256Sidecar(dest, sha256, tmp);
     await rename(tmp, dest);
     // The rename itself is durable once the directory is.
     const parent = await open(dirname(dest), 'r');
@@ -67,5 +95,5 @@ async function writeArtifact(dest: string, stages: [Readable, ...NodeJS.ReadWrit
     await rm(tmp, { force: true });
     throw err;
   }
-  return { sha256: hash.digest('hex'), size };
+  return { sha256, size };
 }

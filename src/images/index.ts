@@ -12,3 +12,4 @@ export { importImage, reapAbandonedImports, IMPORT_OWNER, type ImportRequest, ty
 export { deleteImage, renameImage, copyImageSource, requireImage, exportImage } from './manage.js';
 export { checkImageName, imageDir, revisionDir } from './store.js';
 export { unpackSource, exportCapsule, type UnpackedSource, type UnpackOptions, type UnpackProgress } from './sources/index.js';
+export { writeSha256Sidecar, readSha256Sidecar, SIDECAR_SUFFIX, type FileIdentity } from './sidecar.js';

@@ -7,6 +7,7 @@
  * not in the archive.
  */
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dataPadding, encodeHeader, encodeTrailer, splitDev, type NewcHeader } from './newc.js';
 import { walkRootfs, type RootfsEntry } from './rootfs-walk.js';
 
@@ -56,6 +57,9 @@ async function plan(root: string): Promise<Planned[]> {
   });
 }
 
+const changed = (source: string, size: number, seen: number): Error =>
+  new Error(`${source} changed size while the image was built (${size} bytes at the start, ${seen} read)`);
+
 /** A file's bytes, exactly `size` of them: a file that changes while the image is built is an error. */
 async function* fileData(source: string, size: number): AsyncGenerator<Buffer> {
   let seen = 0;
@@ -64,14 +68,50 @@ async function* fileData(source: string, size: number): AsyncGenerator<Buffer> {
     if (seen > size) break;
     yield chunk;
   }
-  if (seen !== size) throw new Error(`${source} changed size while the image was built (${size} bytes at the start, ${seen} read)`);
+  if (seen !== size) throw changed(source, size, seen);
 }
 
-/** The cpio archive of `root`, chunk by chunk. */
+/** Files up to this size are read whole, ahead of the archive, several at once. */
+const SMALL_FILE = 256 * 1024;
+/** How many entries ahead small files are read: enough to keep the thread pool busy. */
+const READ_AHEAD = 64;
+
+/** A small file in one read (one byte more is asked for, to see it grew). */
+async function smallFile(source: string, size: number): Promise<Buffer> {
+  const fh = await open(source, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(size + 1);
+    let seen = 0;
+    for (let n = -1; n !== 0 && seen <= size; seen += n) n = (await fh.read(buf, seen, size + 1 - seen, seen)).bytesRead;
+    if (seen !== size) throw changed(source, size, seen);
+    return buf.subarray(0, size);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The cpio archive of `root`, chunk by chunk. Small files' contents are read while earlier
+ * entries are still being compressed and written (one read at a time is a thread-pool round
+ * trip per file and leaves the disk idle); large files stream.
+ */
 export async function* rootfsCpio(root: string): AsyncGenerator<Buffer> {
-  for (const { entry, header } of await plan(root)) {
+  const planned = await plan(root);
+  const ahead = new Map<number, Promise<Buffer>>();
+  let next = 0;
+  for (const [i, { entry, header }] of planned.entries()) {
+    for (; next < planned.length && next <= i + READ_AHEAD; next++) {
+      const p = planned[next]!;
+      if (p.entry.target !== undefined || p.header.size === 0 || p.header.size > SMALL_FILE) continue;
+      const read = smallFile(p.entry.source, p.header.size);
+      read.catch(() => undefined); // seen when its turn comes; not an unhandled rejection before that
+      ahead.set(next, read);
+    }
     yield encodeHeader(entry.path, header);
+    const read = ahead.get(i);
+    ahead.delete(i);
     if (entry.target !== undefined) yield Buffer.from(entry.target);
+    else if (read) yield await read;
     else if (header.size > 0) yield* fileData(entry.source, header.size);
     yield dataPadding(header.size);
   }

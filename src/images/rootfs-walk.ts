@@ -23,10 +23,13 @@ const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a),
 /** Walks `root` depth-first; a directory's entry comes before what it holds. */
 export async function* walkRootfs(root: string, below = ''): AsyncGenerator<RootfsEntry> {
   const names = (await readdir(join(root, below))).sort(byBytes);
-  for (const name of names) {
-    const path = below === '' ? name : `${below}/${name}`;
+  const paths = names.map((name) => (below === '' ? name : `${below}/${name}`));
+  // A directory's entries are stat'ed together: one lstat at a time is a thread-pool round trip
+  // per file, and a distribution root has tens of thousands of them.
+  const stats = await Promise.all(paths.map((path) => lstat(join(root, path))));
+  for (const [i, path] of paths.entries()) {
     const source = join(root, path);
-    const stat = await lstat(source);
+    const stat = stats[i]!;
     if (stat.isSymbolicLink()) {
       yield { path, source, stat, target: await readlink(source) };
       continue;

@@ -26,6 +26,7 @@ const USER_DEFAULTS: Config = {
   apiAddress: '127.0.0.1',
   apiPort: 8988,
   httpPort: 8987,
+  httpImageTransfers: 64,
   provisiondPort: 9987,
   provisiondConnections: 4096,
   provisiondConnectionsPerPeer: 32,
