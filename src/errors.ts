@@ -69,6 +69,7 @@ export const ERROR_CODES = {
   MODULE_HOOK_FAILED: 'runtime',
   IMAGE_INVALID: 'input',
   IMAGE_KERNEL_NOT_FOUND: 'input',
+  IMAGE_BUSYBOX_NOT_FOUND: 'input',
 } as const satisfies Record<string, ErrorClass>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -10,13 +10,21 @@ import { createReadStream } from 'node:fs';
 import { dataPadding, encodeHeader, encodeTrailer, splitDev, type NewcHeader } from './newc.js';
 import { walkRootfs, type RootfsEntry } from './rootfs-walk.js';
 
+export interface CpioOptions {
+  /**
+   * Every entry owned by root with mtime 0: for muster's own boot files, built from a staging
+   * tree that the daemon's user owns, which the node must see as root's.
+   */
+  asRoot?: boolean;
+}
+
 interface Planned {
   entry: RootfsEntry;
   header: NewcHeader;
 }
 
 /** Inode numbers and hard-link groups, in archive order. */
-async function plan(root: string): Promise<Planned[]> {
+async function plan(root: string, opts: CpioOptions): Promise<Planned[]> {
   const entries: RootfsEntry[] = [];
   for await (const e of walkRootfs(root)) entries.push(e);
   // Hard links inside the tree: regular files sharing (dev, ino); links outside do not count.
@@ -44,10 +52,10 @@ async function plan(root: string): Promise<Planned[]> {
     const header: NewcHeader = {
       ino: inos[i]!,
       mode: stat.mode,
-      uid: stat.uid,
-      gid: stat.gid,
+      uid: opts.asRoot ? 0 : stat.uid,
+      gid: opts.asRoot ? 0 : stat.gid,
       nlink: stat.isDirectory() ? 2 : (group?.members ?? 1),
-      mtime: Math.floor(stat.mtimeMs / 1000),
+      mtime: opts.asRoot ? 0 : Math.floor(stat.mtimeMs / 1000),
       size,
       rdevMajor: device.major,
       rdevMinor: device.minor,
@@ -68,8 +76,8 @@ async function* fileData(source: string, size: number): AsyncGenerator<Buffer> {
 }
 
 /** The cpio archive of `root`, chunk by chunk. */
-export async function* rootfsCpio(root: string): AsyncGenerator<Buffer> {
-  for (const { entry, header } of await plan(root)) {
+export async function* rootfsCpio(root: string, opts: CpioOptions = {}): AsyncGenerator<Buffer> {
+  for (const { entry, header } of await plan(root, opts)) {
     yield encodeHeader(entry.path, header);
     if (entry.target !== undefined) yield Buffer.from(entry.target);
     else if (header.size > 0) yield* fileData(entry.source, header.size);

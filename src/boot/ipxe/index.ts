@@ -1,6 +1,7 @@
 /** iPXE boot scripts: what the HTTP routes `/boot.ipxe` and `/boot/<mac>` answer. */
 import type { Node } from '../../nodes/index.js';
 import { isValidLabel } from '../../nodes/index.js';
+import { bootFiles, servedRevision } from '../../images/index.js';
 import { BUILTIN_BOOTENVS, renderBootScript, type BootContext } from './script.js';
 import { loadBootenvTemplate } from './template.js';
 
@@ -10,11 +11,15 @@ export { knownBootenvs, unknownBootenv } from './bootenvs.js';
 
 /**
  * The script for a node (null: unregistered MAC), reading its admin template from
- * statedir/bootenvs/ when its bootenv is not built in. Read on every request: a changed
- * bootenv or template takes effect on the node's next boot, with no regeneration step.
+ * statedir/bootenvs/ when its bootenv is not built in, and which of muster's boot files exist.
+ * Read on every request: a changed bootenv, template or boot file takes effect on the node's
+ * next boot, with no regeneration step.
  */
 export async function bootScriptFor(node: Node | null, ctx: Omit<BootContext, 'template'>, statedir: string): Promise<string> {
   const custom = node?.enabled && !(BUILTIN_BOOTENVS as readonly string[]).includes(node.bootenv) && isValidLabel(node.bootenv);
   const template = custom ? await loadBootenvTemplate(statedir, node.bootenv) : null;
-  return renderBootScript(node, { ...ctx, template });
+  const files = await bootFiles(statedir);
+  const vnfs = node?.bootenv === 'vnfs' && isValidLabel(node.vnfs) ? node.vnfs : null;
+  const vnfsRevision = vnfs === null ? null : await servedRevision(statedir, vnfs);
+  return renderBootScript(node, { ...ctx, template, discoveryMissing: files.discoveryMissing, overlay: files.overlay, vnfsRevision });
 }

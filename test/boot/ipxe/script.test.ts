@@ -44,9 +44,9 @@ test('ipxe.renderBootScript renders each built-in bootenv exactly', () => {
         `initrd --name initrd.img ${base}/files/bootenvs/discovery/initrd.img || goto failed\n${kernelTail}${retry}`,
     ],
     [
-      'vnfs',
+      'vnfs without the overlay',
       node({ bootenv: 'vnfs' }),
-      `#!ipxe\necho muster: n0001 (52:54:00:12:34:56) boots vnfs centos7\n` +
+      `#!ipxe\necho muster: n0001 (52:54:00:12:34:56) boots vnfs centos7 (no muster overlay: the image's init runs without provisiond)\n` +
         `kernel ${base}/files/vnfs/centos7/vmlinuz initrd=vnfs.img ${args} || goto failed\n` +
         `initrd --name vnfs.img ${base}/files/vnfs/centos7/vnfs.img || goto failed\n${kernelTail}${retry}`,
     ],
@@ -70,6 +70,21 @@ test('ipxe.renderBootScript renders each built-in bootenv exactly', () => {
     ],
   ];
   for (const [name, n, want] of cases) assert.equal(renderBootScript(n, ctx), want, name);
+  // With the overlay: it is loaded after vnfs.img, runs first, and is told the image and the check-in interval.
+  assert.equal(
+    renderBootScript(node({ bootenv: 'vnfs' }), { ...ctx, overlay: true, vnfsRevision: 3, readyInterval: 300 }),
+    `#!ipxe\necho muster: n0001 (52:54:00:12:34:56) boots vnfs centos7\n` +
+      `kernel ${base}/files/vnfs/centos7/vmlinuz initrd=vnfs.img initrd=overlay.img rdinit=/.muster/init muster.vnfs=centos7@3 muster.ready=300 ${args} || goto failed\n` +
+      `initrd --name vnfs.img ${base}/files/vnfs/centos7/vnfs.img || goto failed\n` +
+      `initrd --name overlay.img ${base}/files/bootenvs/vnfs/overlay.img || goto failed\n${kernelTail}${retry}`,
+  );
+  // Missing discovery files: the node is told why, never handed a kernel that 404s.
+  const missing = { ...ctx, discoveryMissing: 'no discovery files (run muster discovery build)' };
+  assert.equal(
+    renderBootScript(node(), missing),
+    errorScript('n0001 (52:54:00:12:34:56): cannot boot discovery: no discovery files (run muster discovery build)'),
+  );
+  assert.match(renderBootScript(null, missing), /^echo muster: unknown node: cannot boot discovery: no discovery files \(run muster discovery build\)$/m);
   assert.match(renderBootScript(node(), { ...ctx, kernelArgs: '' }), /BOOTIF=01-52-54-00-12-34-56 \|\| goto failed/, 'no trailing space without extra args');
 });
 
