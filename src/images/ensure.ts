@@ -12,6 +12,9 @@ import type { NewEvent } from '../events/index.js';
 import { buildDiscovery, DISCOVERY_FILES, discoveryDir, resolveBusybox } from './discovery.js';
 import { buildOverlay, overlayPath } from './overlay.js';
 
+/** The kinds of the events below, newest first is `muster info boot`'s "last build". */
+export const BOOT_FILE_EVENTS = ['boot.files.missing', 'boot.overlay.built', 'boot.discovery.built'];
+
 const exists = (p: string): Promise<boolean> =>
   access(p).then(
     () => true,

@@ -15,4 +15,4 @@ export { bootFiles, servedRevision, type BootFiles } from './boot-files.js';
 export { copyNicModules } from './nic-modules.js';
 export { isStaticElf } from './busybox.js';
 export { unpackDeb } from './deb.js';
-export { ensureBootFiles } from './ensure.js';
+export { BOOT_FILE_EVENTS, ensureBootFiles } from './ensure.js';

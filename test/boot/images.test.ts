@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLan, netnsUnavailable, type Lan } from '../helpers/netns.js';
 import { privatePostgresUnavailable } from '../helpers/private-pg.js';
 import { requireOrSkip } from '../helpers/require.js';
+import { until } from '../helpers/until.js';
 import { installTestVnfs, MARKER, testDebs, type TestDebs } from '../helpers/test-image.js';
 import { HTTP_PORT, startBootServer, type BootServer } from './qemu/server.js';
 import { qemuUnavailable, serialPath, startVm, type Vm } from './qemu/vm.js';
@@ -27,9 +28,7 @@ const STAGE_MS = 240_000;
 const NODE_TIMEOUT = 20;
 
 const debs = await testDebs();
-const skip = requireOrSkip(
-  (await netnsUnavailable()) ?? (await qemuUnavailable()) ?? privatePostgresUnavailable() ?? (typeof debs === 'string' ? debs : null),
-);
+const skip = requireOrSkip((await netnsUnavailable()) ?? (await qemuUnavailable()) ?? privatePostgresUnavailable() ?? (typeof debs === 'string' ? debs : null));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const secs = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
@@ -62,7 +61,9 @@ describe('nodes boot a VNFS through the overlay, and discovery registers them', 
       if (vm.exited() !== null || Date.now() > end) {
         const console = (await vm.serial()).split('\n').slice(-40).join('\n');
         const log = server!.log().split('\n').slice(-10).join('\n');
-        throw new Error(`${what}: not seen within ${ms / 1000} s (QEMU: ${vm.exited() ?? 'running'})\n--- serial console (tail) ---\n${console}\n--- muster's log (tail) ---\n${log}`);
+        throw new Error(
+          `${what}: not seen within ${ms / 1000} s (QEMU: ${vm.exited() ?? 'running'})\n--- serial console (tail) ---\n${console}\n--- muster's log (tail) ---\n${log}`,
+        );
       }
       await sleep(500);
     }
@@ -86,7 +87,12 @@ describe('nodes boot a VNFS through the overlay, and discovery registers them', 
     // The loop goes on every muster.ready= seconds, past the exec of the image's init.
     await stage(vm, 'a second ready check-in', async () => (await requests(mac, 'ready')()).length >= 2, 6 * NODE_TIMEOUT * 1000);
     const ready = await reports(mac, 'ready')();
-    assert.ok(ready.every((e) => (e.data as { exit: number }).exit === 0), 'every ready check-in exited 0');
+    assert.ok(
+      ready.every((e) => (e.data as { exit: number }).exit === 0),
+      'every ready check-in exited 0',
+    );
+    const said = (await vm.serial()).split('\n').filter((l) => l.startsWith('muster:') || l.includes(MARKER));
+    t.diagnostic(`${label}: ${ready.length} ready check-ins; the console said:\n${said.join('\n')}`);
   }
 
   it('(a) a registered node boots its VNFS: overlay init, the image init, ready check-ins', { timeout: 2 * STAGE_MS }, async (t) => {
@@ -95,13 +101,26 @@ describe('nodes boot a VNFS through the overlay, and discovery registers them', 
     const name = (await server!.node(mac))!.name;
     await server!.cli(['-y', 'node', 'set', 'bootenv', 'vnfs', name]);
     await server!.cli(['-y', 'node', 'set', 'vnfs', VNFS, name]);
-    // The boot files do not exist yet: the node is told why, not handed a kernel that 404s.
+    // A master without a static busybox (CI's has Debian's dynamic one) cannot build them at start:
+    // an event and `info boot` say why, and a node is told so instead of being handed a kernel that 404s.
+    const [startup] = await until(
+      'the start-up boot files event',
+      () => server!.events('boot.files.missing'),
+      (e) => e.length > 0,
+      60_000,
+    );
+    assert.match(startup!.message, /cannot build the VNFS overlay and discovery: no static busybox.*muster discovery build/);
+    assert.match(
+      await server!.cli(['info', 'boot']),
+      /^Discovery +the master has no discovery vmlinuz and initrd\.img in .*\nVNFS overlay +missing: .*\nLast build .* error: cannot build/m,
+    );
     const script = await lan!.run('srv', ['curl', '-s', `http://${SUBNET}.1:${HTTP_PORT}/boot/52-54-00-78-06-99`]);
     assert.match(script, /cannot boot discovery: the master has no discovery vmlinuz and initrd.img/);
     const built = Date.now();
     const out = await server!.cli(['discovery', 'build', '--kernel-deb', (debs as TestDebs).kernelDeb, '--busybox', (debs as TestDebs).busyboxDeb]);
     assert.match(out, /discovery: kernel 6\.\S+ from --kernel-deb .*, \d+ NIC modules/);
     t.diagnostic(`discovery build (CLI): ${secs(built)}`);
+    assert.match(await server!.cli(['info', 'boot']), /^Discovery +ready .*\nVNFS overlay +ready /m);
 
     const vm = startVm(lan!, { firmware: 'seabios', mac, tap: 'tap0', serialFile: serialPath(dir!, 'vnfs'), memoryMb: 512 });
     const started = Date.now();

@@ -26,14 +26,21 @@ export async function testDebs(): Promise<TestDebs | string> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const kernel = names.find((n) => /^linux-image-\d.*\.deb$/.test(n));
   const busybox = names.find((n) => /^busybox-static_.*\.deb$/.test(n));
-  if (!kernel || !busybox) return `${DEBS_ENV}=${dir} lacks ${[kernel ? '' : 'linux-image-*.deb', busybox ? '' : 'busybox-static_*.deb'].filter(Boolean).join(' and ')}`;
+  if (!kernel || !busybox)
+    return `${DEBS_ENV}=${dir} lacks ${[kernel ? '' : 'linux-image-*.deb', busybox ? '' : 'busybox-static_*.deb'].filter(Boolean).join(' and ')}`;
   return { kernelDeb: join(dir, kernel), busyboxDeb: join(dir, busybox) };
 }
 
 /** A .deb unpacked once per machine into tmpdir (renamed into place, so parallel files agree). */
 export async function unpackedDeb(deb: string): Promise<string> {
   const dir = join(tmpdir(), 'muster-test-debs', basename(deb, '.deb'));
-  if (await access(dir).then(() => true, () => false)) return dir;
+  if (
+    await access(dir).then(
+      () => true,
+      () => false,
+    )
+  )
+    return dir;
   await mkdir(join(tmpdir(), 'muster-test-debs'), { recursive: true });
   const fresh = await unpackDeb(deb, join(tmpdir(), 'muster-test-debs'));
   await rename(fresh, dir).catch(async () => rm(fresh, { recursive: true, force: true }));
