@@ -17,7 +17,8 @@ import { startProvisiondServer } from './nodescripts/index.js';
 import { installDefaultTree, writePerceusConf } from './nodescripts/index.js';
 import { nodescriptRoutes } from './api/index.js';
 import { filesRoutes, TransferGate } from './api/index.js';
-import { pruneEvents } from './events/index.js';
+import { addEvent, pruneEvents } from './events/index.js';
+import { ensureBootFiles } from './images/index.js';
 import { startTimeoutSweep } from './nodes/index.js';
 import { startExportWriter } from './exports/index.js';
 import { exportRoutes } from './api/index.js';
@@ -117,6 +118,12 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const deps: ApiDeps = { db, config, log, version: VERSION, startedAt: new Date(), imageTransfers };
 
     if (await installDefaultTree(config.statedir)) log.info('installed the default nodescripts tree');
+    // Missing discovery/overlay files are built in the background; nodes asking meanwhile are told why.
+    const bootFilesBuilt = ensureBootFiles(config.statedir, async (e) => {
+      log[e.level === 'error' ? 'error' : 'info']({ kind: e.kind }, e.message);
+      await addEvent(db, e).catch((err: unknown) => log.warn({ err }, 'could not record a boot files event'));
+    });
+    rel.add('boot files build', () => bootFilesBuilt);
     // Tasks queued for a node with the `node` jig ride along in its next `ready` script.
     const master = config.dhcpServerAddress ? `http://${config.dhcpServerAddress}:${config.httpPort}` : undefined;
     const nodescripts = nodescriptServiceFromConfig(deps, {
@@ -153,7 +160,13 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       nodescriptRoutes({ service: nodescripts }),
       // /files/{vnfs,files,bootenvs}/… from statedir, and /files/tftp/… (UEFI HTTP boot) from the TFTP root
       filesRoutes({ statedir: config.statedir, folders: ['vnfs', 'files', 'bootenvs'], dirs: { tftp: tftpRoot }, imageTransfers }),
-      bootRoutes({ db, statedir: config.statedir, kernelArgs: config.bootKernelArgs.join(',') }),
+      // A booted node checks in at half the node timeout (Perceus: 300 s of 600), so a live one never times out.
+      bootRoutes({
+        db,
+        statedir: config.statedir,
+        kernelArgs: config.bootKernelArgs.join(','),
+        readyInterval: Math.max(1, Math.floor(config.nodeTimeout / 2)),
+      }),
     ]);
     await releasePinnedPort();
     const httpAt = await listen(http, { what: 'node HTTP', host: config.listen, port: config.httpPort, portKey: 'http port', addressKey: 'listen address' });

@@ -80,6 +80,7 @@ export const ERROR_CODES = {
   IMAGE_IMPORT_ABORTED: 'runtime',
   IMAGE_IMPORT_FAILED: 'runtime',
   IMAGE_EXPORT_FAILED: 'runtime',
+  IMAGE_BUSYBOX_NOT_FOUND: 'input',
 } as const satisfies Record<string, ErrorClass>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

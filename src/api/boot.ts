@@ -10,6 +10,8 @@ export interface BootRoutesOptions {
   db: Db;
   statedir: string;
   kernelArgs: string;
+  /** Seconds between a booted node's `ready` check-ins (muster.ready= for the overlay). */
+  readyInterval?: number;
 }
 
 const IPXE = 'text/plain; charset=utf-8';
@@ -31,6 +33,7 @@ export function bootRoutes(opts: BootRoutesOptions): (app: FastifyInstance) => P
     addr: (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
     httpPort: req.socket.localPort ?? 80,
     kernelArgs: opts.kernelArgs,
+    ...(opts.readyInterval === undefined ? {} : { readyInterval: opts.readyInterval }),
   });
   return async (app) => {
     app.get('/boot.ipxe', async (req, reply) => reply.type(IPXE).send(chainScript(context(req))));

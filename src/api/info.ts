@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { configValue, describeConfig } from '../config/index.js';
 import { registryTotals } from '../nodes/index.js';
+import { BOOT_FILE_EVENTS, bootFiles, discoveryDir, overlayPath } from '../images/index.js';
 import type { PluginOpts } from './deps.js';
 
 const ConfigOut = z.object({ config: z.array(z.tuple([z.string(), z.string()])) });
@@ -23,7 +24,14 @@ const SystemOut = z.object({
     .nullable(),
 });
 
-/** /api/v1/info: what `muster info config|system` shows. */
+const BootOut = z.object({
+  discovery: z.object({ dir: z.string(), missing: z.string().nullable() }),
+  overlay: z.object({ path: z.string(), present: z.boolean() }),
+  /** The daemon's last word on building them (start-up build or its failure), if any. */
+  lastBuild: z.object({ at: z.date(), level: z.string(), message: z.string() }).nullable(),
+});
+
+/** /api/v1/info: what `muster info config|system|boot` shows. */
 export async function infoRoutes(app: FastifyInstance, { deps }: PluginOpts): Promise<void> {
   app.get('/health', { config: { public: true }, schema: { summary: 'Liveness', response: { 200: z.object({ ok: z.literal(true) }) } } }, async () => ({
     ok: true as const,
@@ -38,6 +46,19 @@ export async function infoRoutes(app: FastifyInstance, { deps }: PluginOpts): Pr
       return { config: key === undefined ? describeConfig(deps.config) : [[key, configValue(deps.config, key)] as [string, string]] };
     },
   );
+
+  app.get('/info/boot', { schema: { summary: "muster's boot files: discovery and the VNFS overlay", response: { 200: BootOut } } }, async () => {
+    const files = await bootFiles(deps.config.statedir);
+    const { rows } = await deps.db.query<{ at: Date; level: string; message: string }>(
+      `SELECT at, level, message FROM events WHERE kind = ANY($1::text[]) ORDER BY id DESC LIMIT 1`,
+      [BOOT_FILE_EVENTS],
+    );
+    return {
+      discovery: { dir: discoveryDir(deps.config.statedir), missing: files.discoveryMissing },
+      overlay: { path: overlayPath(deps.config.statedir), present: files.overlay },
+      lastBuild: rows[0] ?? null,
+    };
+  });
 
   app.get('/info/system', { schema: { summary: 'Version, paths, database and registry totals', response: { 200: SystemOut } } }, async () => {
     const r = await registryTotals(deps.db);

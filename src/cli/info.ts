@@ -21,7 +21,13 @@ interface SystemInfo {
   vnfs: string[];
 }
 
-/** `info [about|config [KEY]|system]`, read from the running daemon. */
+interface BootInfo {
+  discovery: { dir: string; missing: string | null };
+  overlay: { path: string; present: boolean };
+  lastBuild: { at: string; level: string; message: string } | null;
+}
+
+/** `info [about|config [KEY]|system|boot]`, read from the running daemon. */
 export function command(product: string, version: string): Command {
   const about = verb('about', 'About muster, and which daemon this CLI talks to', product, async (cli) => {
     // Which daemon, without asking it: `about` works when none runs, and says why none was found.
@@ -74,10 +80,20 @@ export function command(product: string, version: string): Command {
     cli.data(`Leases         ${d.leases.length}`);
     for (const l of d.leases) cli.data(`   ${l.ip.padEnd(15)} ${l.mac} ${l.state.padEnd(8)} until ${l.expiresAt}`);
   });
+  const boot = verb('boot', "Show muster's boot files (discovery, the VNFS overlay) and why one is missing", product, async (cli) => {
+    const b = await (await cli.client()).get<BootInfo>('/info/boot');
+    if (cli.g.json) return cli.json(b);
+    cli.data(`Discovery      ${b.discovery.missing ?? `ready (${b.discovery.dir})`}`);
+    cli.data(
+      `VNFS overlay   ${b.overlay.present ? `ready (${b.overlay.path})` : `missing: ${b.overlay.path}; VNFS nodes boot their image without provisiond (muster discovery build makes it)`}`,
+    );
+    if (b.lastBuild) cli.data(`Last build     ${b.lastBuild.at} ${b.lastBuild.level}: ${b.lastBuild.message}`);
+  });
   return new Command('info')
     .description('Information about muster and its configuration')
     .addCommand(about, { isDefault: true })
     .addCommand(config)
     .addCommand(system)
-    .addCommand(dhcp);
+    .addCommand(dhcp)
+    .addCommand(boot);
 }

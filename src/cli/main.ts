@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import * as daemon from './daemon.js';
+import * as discovery from './discovery/index.js';
 import * as group from './group/index.js';
 import * as exporter from './export.js';
 import * as info from './info.js';
@@ -38,6 +39,7 @@ export function program(name: string): Command {
     .addCommand(job.command(product))
     .addCommand(module.command(product))
     .addCommand(vnfs.command(product))
+    .addCommand(discovery.command(product))
     .addCommand(exporter.command(product))
     .addCommand(info.command(product, VERSION))
     .addCommand(monitor.command(product))

@@ -1,6 +1,6 @@
 /**
  * Writes an image artifact (vnfs.img: the rootfs as gzip-compressed newc cpio; vmlinuz: the
- * image's kernel) the way every artifact is written: to a temporary name beside the target,
+ * image's kernel; muster's own boot files) the way every artifact is written: to a temporary name beside the target,
  * fsynced, then renamed over it, so a failed or interrupted build leaves the previous artifact
  * serving and nothing half-written under the real name. Returns the sha256 and size written, and
  * leaves the sha256 in a sidecar `<dest>.sha256` (sidecar.ts) for the file server's ETag.
@@ -12,7 +12,7 @@ import { dirname, basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { rootfsCpio } from './rootfs-cpio.js';
+import { rootfsCpio, type CpioOptions } from './rootfs-cpio.js';
 import { writeSha256Sidecar } from './sidecar.js';
 
 export interface Artifact {
@@ -20,7 +20,7 @@ export interface Artifact {
   size: number;
 }
 
-export interface BuildOptions {
+export interface BuildOptions extends CpioOptions {
   signal?: AbortSignal | undefined;
   /** bytes of the uncompressed archive so far (for a progress line) */
   onBytes?: ((done: number) => void) | undefined;
@@ -59,7 +59,7 @@ async function* coalesced(chunks: AsyncIterable<Buffer>, onBytes: BuildOptions['
 /** Builds `dest` from the tree at `root`. */
 export function writeRootfsImage(root: string, dest: string, opts: BuildOptions = {}): Promise<Artifact> {
   // mtime 0 in the gzip header (zlib's default): the same tree gives the same bytes.
-  return writeArtifact(dest, [Readable.from(coalesced(rootfsCpio(root), opts.onBytes)), createGzip({ chunkSize: 256 * 1024 })], opts.signal);
+  return writeArtifact(dest, [Readable.from(coalesced(rootfsCpio(root, opts), opts.onBytes)), createGzip({ chunkSize: 256 * 1024 })], opts.signal);
 }
 
 /** Copies `source` (the kernel inside an image) to `dest`. */

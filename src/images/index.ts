@@ -13,3 +13,11 @@ export { deleteImage, renameImage, copyImageSource, requireImage, exportImage } 
 export { checkImageName, imageDir, revisionDir } from './store.js';
 export { unpackSource, exportCapsule, type UnpackedSource, type UnpackOptions, type UnpackProgress } from './sources/index.js';
 export { writeSha256Sidecar, readSha256Sidecar, SIDECAR_SUFFIX, type FileIdentity } from './sidecar.js';
+export type { CpioOptions } from './rootfs-cpio.js';
+export { buildOverlay, overlayPath, OVERLAY_RDINIT } from './overlay.js';
+export { buildDiscovery, discoveryDir, resolveBusybox, resolveKernel, type DiscoveryBuilt, type KernelSource } from './discovery.js';
+export { bootFiles, type BootFiles } from './boot-files.js';
+export { copyNicModules } from './nic-modules.js';
+export { isStaticElf } from './busybox.js';
+export { unpackDeb } from './deb.js';
+export { BOOT_FILE_EVENTS, ensureBootFiles } from './ensure.js';

@@ -11,13 +11,21 @@ import { open } from 'node:fs/promises';
 import { dataPadding, encodeHeader, encodeTrailer, splitDev, type NewcHeader } from './newc.js';
 import { walkRootfs, type RootfsEntry } from './rootfs-walk.js';
 
+export interface CpioOptions {
+  /**
+   * Every entry owned by root with mtime 0: for muster's own boot files, built from a staging
+   * tree that the daemon's user owns, which the node must see as root's.
+   */
+  asRoot?: boolean;
+}
+
 interface Planned {
   entry: RootfsEntry;
   header: NewcHeader;
 }
 
 /** Inode numbers and hard-link groups, in archive order. */
-async function plan(root: string): Promise<Planned[]> {
+async function plan(root: string, opts: CpioOptions): Promise<Planned[]> {
   const entries: RootfsEntry[] = [];
   for await (const e of walkRootfs(root)) entries.push(e);
   // Hard links inside the tree: regular files sharing (dev, ino); links outside do not count.
@@ -45,10 +53,10 @@ async function plan(root: string): Promise<Planned[]> {
     const header: NewcHeader = {
       ino: inos[i]!,
       mode: stat.mode,
-      uid: stat.uid,
-      gid: stat.gid,
+      uid: opts.asRoot ? 0 : stat.uid,
+      gid: opts.asRoot ? 0 : stat.gid,
       nlink: stat.isDirectory() ? 2 : (group?.members ?? 1),
-      mtime: Math.floor(stat.mtimeMs / 1000),
+      mtime: opts.asRoot ? 0 : Math.floor(stat.mtimeMs / 1000),
       size,
       rdevMajor: device.major,
       rdevMinor: device.minor,
@@ -95,8 +103,8 @@ async function smallFile(source: string, size: number): Promise<Buffer> {
  * entries are still being compressed and written (one read at a time is a thread-pool round
  * trip per file and leaves the disk idle); large files stream.
  */
-export async function* rootfsCpio(root: string): AsyncGenerator<Buffer> {
-  const planned = await plan(root);
+export async function* rootfsCpio(root: string, opts: CpioOptions = {}): AsyncGenerator<Buffer> {
+  const planned = await plan(root, opts);
   const ahead = new Map<number, Promise<Buffer>>();
   let next = 0;
   for (const [i, { entry, header }] of planned.entries()) {

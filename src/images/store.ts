@@ -4,7 +4,7 @@
  * and `vnfs.img` are symlinks into revisions/<n>/, each replaced by rename, so a reader sees the
  * old file or the new one and a download that opened the old one finishes with it.
  */
-import { lstat, mkdir, open, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MusterError } from '../errors.js';
 import { isValidLabel } from '../nodes/index.js';
@@ -62,13 +62,6 @@ export async function publishRevision(statedir: string, name: string, revision: 
     await rename(tmp, join(dir, file));
   }
   await syncDir(dir);
-}
-
-/** The revision the top-level links point at (null when there are none). */
-export async function publishedRevision(statedir: string, name: string): Promise<number | null> {
-  const target = await readlink(join(imageDir(statedir, name), 'vnfs.img')).catch(() => null);
-  const m = target === null ? null : /^revisions\/(\d+)\/vnfs\.img$/.exec(target);
-  return m ? Number(m[1]) : null;
 }
 
 /** A rename or a new entry is durable once its directory is. */

@@ -74,6 +74,8 @@ const API_NODE: ApiNode = {
   timedOutAt: null,
   lastExit: null,
   lastReport: null,
+  vnfsBoot: null,
+  vnfsBooted: null,
   createdAt: '2024-01-01T00:00:00Z',
   updatedAt: '2024-01-01T00:00:00Z',
 };

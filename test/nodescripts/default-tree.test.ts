@@ -14,9 +14,9 @@ import { MUSTER_BIN } from '../helpers/daemon.js';
 import { fixture, DEFAULTS, writeModule, type Fixture } from './fixture.js';
 
 /** Runs a script as a node would (busybox sh in an empty directory); returns exit code and output. */
-function runOnNode(script: Buffer, cwd: string): Promise<{ code: number; out: string }> {
+function runOnNode(script: Buffer, cwd: string, env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = execFile('busybox', ['sh', '-s'], { cwd, env: { PATH: '/usr/bin:/bin' } }, (err, stdout, stderr) =>
+    const child = execFile('busybox', ['sh', '-s'], { cwd, env: { PATH: '/usr/bin:/bin', ...env } }, (err, stdout, stderr) =>
       resolve({ code: err ? (err.code as number) : 0, out: stdout + stderr }),
     );
     child.stdin!.end(script);
@@ -103,5 +103,11 @@ describe('the shipped default module tree', () => {
     assert.match(run.out, /no module booted VNFS 'img1' on full/);
     assert.match(run.out, /getfile: cannot fetch http:\/\/127\.0\.0\.1:\d+\/files\/files\/missing/);
     assert.match(run.out, /fetch-failed-as-expected/);
+    // Under muster's own boot steps (the overlay, discovery) the last module lets them go on.
+    for (const boot of ['overlay', 'discovery']) {
+      const own = await runOnNode(safe, nodeDir, { MUSTER_BOOT: boot });
+      assert.equal(own.code, 0, own.out);
+      assert.doesNotMatch(own.out, /no module booted VNFS|rebooting/);
+    }
   });
 });

@@ -34,6 +34,8 @@ await describeEachBackend('node-facing HTTP: nodescripts, provisiond, files', (k
   let app: FastifyInstance;
   let base: string;
   let bb: string;
+  /** Every URL the node routes were asked for, in order. */
+  const urls: string[] = [];
   before(async () => {
     f = await fixture(kind);
     await addNode(f.db, { mac: '02:00:00:00:00:01', name: 'web1' }, DEFAULTS);
@@ -47,6 +49,7 @@ await describeEachBackend('node-facing HTTP: nodescripts, provisiond, files', (k
     await writeFile(join(f.statedir, 'secret'), 'top secret');
     await symlink(join(f.statedir, 'secret'), join(f.statedir, 'files/escape'));
     app = Fastify();
+    app.addHook('onRequest', async (req) => void urls.push(req.url));
     useProblems(app);
     await app.register(nodescriptRoutes({ service: f.service, keepaliveMs: 400 }));
     await app.register(filesRoutes({ statedir: f.statedir }));
@@ -114,6 +117,20 @@ await describeEachBackend('node-facing HTTP: nodescripts, provisiond, files', (k
     const ev = await listEvents(f.db, { kindPrefix: 'node.report' });
     assert.match(ev.at(-1)!.message, /web1 ran ready: exit 3; its provisiond stops checking in: disk check failed/);
     assert.equal(ev.at(-1)!.level, 'warn');
+  });
+
+  it('the client sends the VNFS it booted (-V NAME@REV) as vnfs= with the script request and the report', async () => {
+    const client = join(bb, 'provisiond');
+    await sh(`busybox wget -qO ${client} ${base}/provisiond`);
+    const from = urls.length;
+    assert.equal(await sh(`sh ${client} -n 02:00:00:00:00:01 -V testimg@3 init`, { PATH: bb }), 'hello web1 from 127.0.0.1\n');
+    assert.deepEqual(urls.slice(from), [
+      '/nodescripts/init?hwaddr=02:00:00:00:00:01&vnfs=testimg@3',
+      '/nodescripts/init/report?hwaddr=02:00:00:00:00:01&vnfs=testimg@3&exit=0&stop=0',
+    ]);
+    const bad = await sh(`sh ${client} -n 02:00:00:00:00:01 -V 'x&y=1' init 2>&1`, { PATH: bb });
+    assert.ok(typeof bad === 'object' && bad.failed === 2, JSON.stringify(bad));
+    assert.match(bad.stdout, /-V takes NAME@REVISION/);
   });
 
   it('the client retries with backoff and exits 255 when no master answers', async () => {

@@ -3,7 +3,9 @@
  * node + context in, script text out. Built-in bootenvs:
  * - `discovery`: muster's provisioning kernel + initrd (statedir/bootenvs/discovery/), with
  *   kernel arguments that point provisiond at this master. Unknown MACs get it too.
- * - `vnfs`: the node's VNFS kernel and vnfs.img (statedir/vnfs/<name>/) as kernel + initramfs.
+ * - `vnfs`: the node's VNFS kernel and vnfs.img (statedir/vnfs/<name>/) as kernel + initramfs,
+ *   then muster's overlay initramfs (statedir/bootenvs/vnfs/overlay.img) whose /.muster/init runs
+ *   provisiond init and execs the image's own init.
  * - `local`: boot the local disk (BIOS: sanboot drive 0x80; UEFI: exit to the firmware's next
  *   boot entry). Disabled nodes get this too, so they never reach provisioning.
  * Any other bootenv is an admin template (template.ts). Every failure — missing template, bad
@@ -16,6 +18,7 @@ import { macHexhyp } from '../../nodes/index.js';
 import { MusterError } from '../../errors.js';
 import { substitute } from './template.js';
 import { printable } from '../../text.js';
+import { OVERLAY_RDINIT } from '../../images/index.js';
 
 export const BUILTIN_BOOTENVS = ['discovery', 'vnfs', 'local'] as const;
 
@@ -33,8 +36,14 @@ export interface BootContext {
   kernelArgs: string;
   /** Text of statedir/bootenvs/<node.bootenv>.ipxe; null when that file does not exist. */
   template?: string | null;
+  /** Why the discovery files cannot be served (they are missing); null/absent when they are there. */
+  discoveryMissing?: string | null;
+  /** Whether the overlay initramfs exists; without it a VNFS boots its own init, without provisiond. */
+  overlay?: boolean;
   /** For a node with bootenv vnfs: the current revision of its VNFS (null: none is bootable). */
   vnfs?: VnfsBoot | null;
+  /** Seconds between a booted node's `ready` check-ins (muster.ready=), when set. */
+  readyInterval?: number;
 }
 
 /** What the vnfs bootenv needs of the image library: the revision to boot and its arguments. */
@@ -44,16 +53,13 @@ export interface VnfsBoot {
   kernelArgs: string;
 }
 
-/** The overlay's init: the kernel runs it instead of the image's /init, and it execs the image's. */
-export const OVERLAY_RDINIT = '/.muster/init';
-
 /** HTTP paths of the boot files: the /files route serves statedir's bootenvs/ and vnfs/. */
 export const bootPaths = {
   discoveryKernel: '/files/bootenvs/discovery/vmlinuz',
   discoveryInitrd: '/files/bootenvs/discovery/initrd.img',
   vnfsKernel: (vnfs: string, revision: number) => `/files/vnfs/${vnfs}/revisions/${revision}/vmlinuz`,
   vnfsImage: (vnfs: string, revision: number) => `/files/vnfs/${vnfs}/revisions/${revision}/vnfs.img`,
-  overlay: '/files/bootenvs/overlay.img',
+  overlay: '/files/bootenvs/vnfs/overlay.img',
   boot: (macPart: string) => `/boot/${macPart}`,
 };
 
@@ -77,12 +83,14 @@ export function chainScript(ctx: BootContext): string {
   );
 }
 
-/** A kernel + initrd boot: what the echo line names and where the two files are. */
+/** A kernel + initrds boot: what the echo line names and where the files are. */
 interface KernelBoot {
   what: string;
   kernel: string;
-  /** In order: a later initramfs is unpacked over an earlier one. `name` is what initrd= names for EFI-stub kernels. */
-  initrds: Array<{ name: string; url: string }>;
+  /** In load order; each name is the file name the kernel sees (initrd= for EFI-stub kernels). */
+  initrds: { url: string; name: string }[];
+  /** Kernel arguments of this boot, before the common ones. */
+  args?: string;
 }
 
 export function renderBootScript(node: Node | null, ctx: BootContext): string {
@@ -90,10 +98,13 @@ export function renderBootScript(node: Node | null, ctx: BootContext): string {
   const discovery = (what: string): KernelBoot => ({
     what,
     kernel: base + bootPaths.discoveryKernel,
-    initrds: [{ name: 'initrd.img', url: base + bootPaths.discoveryInitrd }],
+    initrds: [{ url: base + bootPaths.discoveryInitrd, name: 'initrd.img' }],
   });
-  if (node === null)
-    return kernelScript(discovery('discovery (unregistered MAC)'), 'unknown node', kernelArgs(ctx, base, IPXE_MAC), base + bootPaths.boot(IPXE_MAC));
+  if (node === null) {
+    const retry = base + bootPaths.boot(IPXE_MAC);
+    if (ctx.discoveryMissing) return errorScript(`unknown node: cannot boot discovery: ${ctx.discoveryMissing}`, retry);
+    return kernelScript(discovery('discovery (unregistered MAC)'), 'unknown node', kernelArgs(ctx, base, IPXE_MAC), retry);
+  }
   const who = `${node.name} (${node.mac})`;
   const args = kernelArgs(ctx, base, macHexhyp(node.mac));
   const retryUrl = base + bootPaths.boot(macHexhyp(node.mac));
@@ -101,6 +112,7 @@ export function renderBootScript(node: Node | null, ctx: BootContext): string {
   if (!node.enabled) return localScript(`${who} is disabled, booting the local disk`);
   switch (node.bootenv) {
     case 'discovery':
+      if (ctx.discoveryMissing) return fail(`cannot boot discovery: ${ctx.discoveryMissing}`);
       return kernelScript(discovery('discovery'), who, args, retryUrl);
     case 'vnfs': {
       const vnfs = node.vnfs;
@@ -108,16 +120,7 @@ export function renderBootScript(node: Node | null, ctx: BootContext): string {
       if (!isValidLabel(vnfs)) return fail(`VNFS name '${vnfs}' is not valid`);
       const rev = ctx.vnfs;
       if (rev == null) return fail(`VNFS '${vnfs}' has no bootable revision (muster vnfs list; muster vnfs import SRC ${vnfs})`);
-      const image = {
-        what: `vnfs ${vnfs} revision ${rev.revision}`,
-        kernel: base + bootPaths.vnfsKernel(vnfs, rev.revision),
-        initrds: [
-          { name: 'vnfs.img', url: base + bootPaths.vnfsImage(vnfs, rev.revision) },
-          { name: 'overlay.img', url: base + bootPaths.overlay },
-        ],
-      };
-      const vnfsArgs = [args, `rdinit=${OVERLAY_RDINIT}`, `muster.vnfs=${vnfs}@${rev.revision}`, rev.kernelArgs].filter((a) => a !== '').join(' ');
-      return kernelScript(image, who, vnfsArgs, retryUrl);
+      return kernelScript(vnfsBoot(vnfs, rev, ctx, base), who, [args, rev.kernelArgs].filter((a) => a !== '').join(' '), retryUrl);
     }
     case 'local':
       return localScript(`${who} boots the local disk`);
@@ -147,6 +150,22 @@ export function templateFields(node: Node, ctx: BootContext, base: string): Reco
   };
 }
 
+/**
+ * A VNFS boot: its kernel and vnfs.img, then the overlay whose init runs first (rdinit=) and
+ * is told which image it boots and how often to check in.
+ */
+function vnfsBoot(vnfs: string, rev: VnfsBoot, ctx: BootContext, base: string): KernelBoot {
+  const image = { url: base + bootPaths.vnfsImage(vnfs, rev.revision), name: 'vnfs.img' };
+  const boot = { what: `vnfs ${vnfs} revision ${rev.revision}`, kernel: base + bootPaths.vnfsKernel(vnfs, rev.revision), initrds: [image] };
+  if (!ctx.overlay) return { ...boot, what: `${boot.what} (no muster overlay: the image's init runs without provisiond)` };
+  const args = [
+    OVERLAY_RDINIT,
+    `muster.vnfs=${vnfs}@${rev.revision}`,
+    ...(ctx.readyInterval === undefined ? [] : [`muster.ready=${ctx.readyInterval}`]),
+  ];
+  return { ...boot, initrds: [image, { url: base + bootPaths.overlay, name: 'overlay.img' }], args: args.join(' ') };
+}
+
 /** masterip= as Perceus's initramfs reads it, muster.http= for provisiond, BOOTIF= as pxelinux. */
 function kernelArgs(ctx: BootContext, base: string, bootif: string): string {
   return [`masterip=${ctx.addr}`, `muster.http=${base}`, `BOOTIF=01-${bootif}`, ctx.kernelArgs].filter((a) => a !== '').join(' ');
@@ -156,8 +175,8 @@ function kernelScript(boot: KernelBoot, who: string, args: string, retryUrl: str
   return lines(
     '#!ipxe',
     `echo muster: ${safeText(who)} boots ${safeText(boot.what)}`,
-    // initrd= names the initrds for EFI-stub kernels; BIOS kernels ignore it.
-    `kernel ${boot.kernel} ${boot.initrds.map((i) => `initrd=${i.name}`).join(' ')} ${args} || goto failed`,
+    // initrd= names the initrds for EFI-stub kernels (which join them in order); BIOS kernels ignore it.
+    `kernel ${boot.kernel} ${boot.initrds.map((i) => `initrd=${i.name}`).join(' ')} ${boot.args ? `${boot.args} ` : ''}${args} || goto failed`,
     ...boot.initrds.map((i) => `initrd --name ${i.name} ${i.url} || goto failed`),
     'boot || goto failed',
     ':failed',

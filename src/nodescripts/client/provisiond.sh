@@ -2,12 +2,14 @@
 # muster provisiond: the node client. Fetches the nodescript for a state from the master over
 # HTTP, runs it, and reports the exit status back. Works with busybox (wget) or curl.
 #
-#   provisiond [-i SECONDS] [-n MAC] [-t TRIES] [-s SHELL] [MASTER[,MASTER...]] STATE
+#   provisiond [-i SECONDS] [-n MAC] [-t TRIES] [-s SHELL] [-V NAME@REV] [MASTER[,MASTER...]] STATE
 #
 # MASTER is host, host:port or http://host:port (default: the master that served this file).
 # -i  keep checking in every SECONDS; stop for good when a script exits non-zero (as Perceus's
 #     provisiond did), after telling the master why. Unreachable masters are retried.
 # -n  this node's MAC (default: the first Ethernet interface's address)
+# -V  the VNFS this node booted (name@revision, from muster.vnfs= on its kernel command line),
+#     sent with every request as vnfs=NAME@REV
 # -t  fetch attempts per run, with backoff 1, 2, 4 ... 30 s between them (default 5)
 # Exit status: the script's, or 255 when no master could be reached. A script exiting 75 (the
 # master is busy) is fetched again, up to TRIES times.
@@ -16,17 +18,18 @@
 DEFAULT_MASTER=''
 
 usage() {
-  echo "usage: provisiond [-i SECONDS] [-n MAC] [-t TRIES] [-s SHELL] [MASTER[,MASTER...]] STATE" >&2
+  echo "usage: provisiond [-i SECONDS] [-n MAC] [-t TRIES] [-s SHELL] [-V NAME@REV] [MASTER[,MASTER...]] STATE" >&2
   exit 2
 }
 
-interval=0 mac='' tries=5 shell=/bin/sh
-while getopts i:n:t:s:h opt; do
+interval=0 mac='' tries=5 shell=/bin/sh vnfs=''
+while getopts i:n:t:s:V:h opt; do
   case $opt in
     i) interval=$OPTARG ;;
     n) mac=$OPTARG ;;
     t) tries=$OPTARG ;;
     s) shell=$OPTARG ;;
+    V) vnfs=$OPTARG ;;
     *) usage ;;
   esac
 done
@@ -39,6 +42,7 @@ esac
 [ -n "$masters" ] || { echo "provisiond: no master given" >&2; usage; }
 case $state in '' | *[!A-Za-z0-9_]*) echo "provisiond: '$state' is not a state (letters, digits, _)" >&2; exit 2 ;; esac
 case $interval$tries in *[!0-9]*) echo "provisiond: -i and -t take whole numbers" >&2; exit 2 ;; esac
+case $vnfs in *[!A-Za-z0-9_.@-]*) echo "provisiond: -V takes NAME@REVISION (letters, digits, _ . - @)" >&2; exit 2 ;; esac
 
 if [ -z "$mac" ]; then
   for dev in /sys/class/net/*; do
@@ -48,6 +52,7 @@ if [ -z "$mac" ]; then
   done
 fi
 [ -n "$mac" ] || { echo "provisiond: cannot find this node's MAC; give it with -n" >&2; exit 2; }
+node_query="hwaddr=$mac${vnfs:+&vnfs=$vnfs}"
 
 http_get() { # URL FILE
   if command -v curl >/dev/null 2>&1; then curl -fsS -o "$2" "$1"; else wget -q -O "$2" "$1"; fi
@@ -64,7 +69,7 @@ fetch() { # FILE
     for m in $masters; do
       IFS=$old_ifs
       case $m in http://* | https://*) url=$m ;; *) url=http://$m ;; esac
-      if http_get "$url/nodescripts/$state?hwaddr=$mac" "$1"; then master_url=$url; return 0; fi
+      if http_get "$url/nodescripts/$state?$node_query" "$1"; then master_url=$url; return 0; fi
     done
     IFS=$old_ifs
     [ "$attempt" -ge "$tries" ] && return 1
@@ -97,7 +102,7 @@ run_once() { # [stop-note]
   stop=0
   [ "$interval" -gt 0 ] && [ "$rc" -ne 0 ] && stop=1
   reason=$(tail -c 512 "$errors")
-  http_post "$master_url/nodescripts/$state/report?hwaddr=$mac&exit=$rc&stop=$stop" "$reason" ||
+  http_post "$master_url/nodescripts/$state/report?$node_query&exit=$rc&stop=$stop" "$reason" ||
     echo "provisiond: could not report exit status $rc to $master_url" >&2
   rm -f "$script" "$errors"
   return "$rc"

@@ -45,12 +45,11 @@ test('ipxe.renderBootScript renders each built-in bootenv exactly', () => {
         `initrd --name initrd.img ${base}/files/bootenvs/discovery/initrd.img || goto failed\n${kernelTail}${retry}`,
     ],
     [
-      'vnfs',
+      'vnfs without the overlay',
       node({ bootenv: 'vnfs' }),
-      `#!ipxe\necho muster: n0001 (52:54:00:12:34:56) boots vnfs centos7 revision 3\n` +
-        `kernel ${base}/files/vnfs/centos7/revisions/3/vmlinuz initrd=vnfs.img initrd=overlay.img ${args} rdinit=/.muster/init muster.vnfs=centos7@3 ro || goto failed\n` +
-        `initrd --name vnfs.img ${base}/files/vnfs/centos7/revisions/3/vnfs.img || goto failed\n` +
-        `initrd --name overlay.img ${base}/files/bootenvs/overlay.img || goto failed\n${kernelTail}${retry}`,
+      `#!ipxe\necho muster: n0001 (52:54:00:12:34:56) boots vnfs centos7 revision 3 (no muster overlay: the image's init runs without provisiond)\n` +
+        `kernel ${base}/files/vnfs/centos7/revisions/3/vmlinuz initrd=vnfs.img ${args} ro || goto failed\n` +
+        `initrd --name vnfs.img ${base}/files/vnfs/centos7/revisions/3/vnfs.img || goto failed\n${kernelTail}${retry}`,
     ],
     ['local', node({ bootenv: 'local' }), local('n0001 (52:54:00:12:34:56) boots the local disk')],
     ['disabled node never provisions', node({ enabled: false, bootenv: 'discovery' }), local('n0001 (52:54:00:12:34:56) is disabled, booting the local disk')],
@@ -77,6 +76,21 @@ test('ipxe.renderBootScript renders each built-in bootenv exactly', () => {
     errorScript("n0001 (52:54:00:12:34:56): VNFS 'centos7' has no bootable revision (muster vnfs list; muster vnfs import SRC centos7)"),
     'a VNFS with no revision is said on the console, not a 404',
   );
+  // With the overlay: it is loaded after vnfs.img, runs first, and is told the image and the check-in interval.
+  assert.equal(
+    renderBootScript(node({ bootenv: 'vnfs' }), { ...ctx, overlay: true, readyInterval: 300 }),
+    `#!ipxe\necho muster: n0001 (52:54:00:12:34:56) boots vnfs centos7 revision 3\n` +
+      `kernel ${base}/files/vnfs/centos7/revisions/3/vmlinuz initrd=vnfs.img initrd=overlay.img rdinit=/.muster/init muster.vnfs=centos7@3 muster.ready=300 ${args} ro || goto failed\n` +
+      `initrd --name vnfs.img ${base}/files/vnfs/centos7/revisions/3/vnfs.img || goto failed\n` +
+      `initrd --name overlay.img ${base}/files/bootenvs/vnfs/overlay.img || goto failed\n${kernelTail}${retry}`,
+  );
+  // Missing discovery files: the node is told why, never handed a kernel that 404s.
+  const missing = { ...ctx, discoveryMissing: 'no discovery files (run muster discovery build)' };
+  assert.equal(
+    renderBootScript(node(), missing),
+    errorScript('n0001 (52:54:00:12:34:56): cannot boot discovery: no discovery files (run muster discovery build)'),
+  );
+  assert.match(renderBootScript(null, missing), /^echo muster: unknown node: cannot boot discovery: no discovery files \(run muster discovery build\)$/m);
   assert.match(renderBootScript(node(), { ...ctx, kernelArgs: '' }), /BOOTIF=01-52-54-00-12-34-56 \|\| goto failed/, 'no trailing space without extra args');
 });
 
@@ -115,7 +129,19 @@ test('ipxe.bootScriptFor reads statedir/bootenvs/<name>.ipxe on every call', asy
     assert.match(await bootScriptFor(node({ bootenv: 'local' }), ctx, statedir), /sanboot/, 'built-in names are reserved');
     await writeFile(join(statedir, 'bootenvs', 'huge.ipxe'), `#!ipxe\n${'#'.repeat(2 * MAX_TEMPLATE_BYTES)}\n`);
     assert.match(await bootScriptFor(node({ bootenv: 'huge' }), ctx, statedir), /larger than 65536 bytes/);
+    // Discovery: the node is told the files are missing until both exist, and booted once they do.
+    assert.match(await bootScriptFor(null, ctx, statedir), /cannot boot discovery: the master has no discovery vmlinuz and initrd\.img/);
+    await mkdir(join(statedir, 'bootenvs', 'discovery'));
+    await writeFile(join(statedir, 'bootenvs', 'discovery', 'vmlinuz'), 'k');
+    assert.match(await bootScriptFor(null, ctx, statedir), /no discovery initrd\.img in /);
+    await writeFile(join(statedir, 'bootenvs', 'discovery', 'initrd.img'), 'i');
     assert.match(await bootScriptFor(null, ctx, statedir), /boots discovery \(unregistered MAC\)/);
+    // The vnfs bootenv: the overlay once it exists (the revision comes from the library, in ctx).
+    const v = node({ bootenv: 'vnfs', vnfs: 'img' });
+    assert.match(await bootScriptFor(v, ctx, statedir), /no muster overlay/);
+    await mkdir(join(statedir, 'bootenvs', 'vnfs'));
+    await writeFile(join(statedir, 'bootenvs', 'vnfs', 'overlay.img'), 'o');
+    assert.match(await bootScriptFor(v, ctx, statedir), /initrd=vnfs\.img initrd=overlay\.img rdinit=\/\.muster\/init muster\.vnfs=img@3 /);
   } finally {
     await rm(statedir, { recursive: true, force: true });
   }

@@ -16,18 +16,32 @@ import { startPrivatePostgres } from '../../helpers/private-pg.js';
 export const HTTP_PORT = 8987;
 
 export interface BootServer {
+  statedir: string;
   /** The daemon's log (pino JSON lines, debug level) so far. */
   log(): string;
+  /** Runs `muster ARGS` against this daemon (in its namespace); resolves to stdout. */
+  cli(args: string[]): Promise<string>;
+  /** Events of a kind (oldest first), for a MAC if given. */
+  events(kind: string, mac?: string): Promise<Array<{ at: Date; node: string | null; message: string; data: unknown }>>;
+  /** A node's registry row fields the boot tests look at, or null when it is not registered. */
+  node(mac: string): Promise<{ name: string; status: string | null; bootenv: string; vnfs: string } | null>;
   /** When muster served `/boot/<mac>` (the `boot.script` event), or null if it has not yet. */
   bootScriptServedAt(mac: string): Promise<Date | null>;
   stop(): Promise<void>;
+}
+
+export interface BootServerOptions {
+  /** More MUSTER_* settings for the daemon. */
+  env?: Record<string, string>;
+  /** Fills the statedir before the daemon starts (boot files, a VNFS). */
+  prepare?: (statedir: string) => Promise<void>;
 }
 
 /**
  * Starts the daemon in `host`'s namespace serving `subnet`.0/24 (the host must have the static
  * address `<subnet>.1`) and resolves once it logged that it started.
  */
-export async function startBootServer(lan: Lan, host: string, subnet: string): Promise<BootServer> {
+export async function startBootServer(lan: Lan, host: string, subnet: string, opts: BootServerOptions = {}): Promise<BootServer> {
   const serverAddress = lan.hosts[host]?.ip;
   if (!serverAddress) throw new Error(`host '${host}' needs a static address to serve DHCP`);
   const database = await startPrivatePostgres();
@@ -44,7 +58,9 @@ export async function startBootServer(lan: Lan, host: string, subnet: string): P
     MUSTER_DHCP_RANGE: `${subnet}.100-${subnet}.199`,
     MUSTER_DHCP_SERVER_ADDRESS: serverAddress,
     MUSTER_DHCP_LEASE_TIME: '600',
+    ...opts.env,
   };
+  await opts.prepare?.(statedir);
   const ports = ['--dhcp-port', '67', '--tftp-port', '69', '--http-port', String(HTTP_PORT), '--api-port', '8988', '--provisiond-port', '987'];
   // `env` prefixes the variables: `ip netns exec` passes its own environment on unchanged.
   const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
@@ -78,7 +94,23 @@ export async function startBootServer(lan: Lan, host: string, subnet: string): P
     throw err;
   }
   return {
+    statedir,
     log: () => log,
+    cli: (args) => lan.run(host, ['env', ...envArgs, process.execPath, MUSTER_BIN, '--statedir', statedir, ...args], { timeoutMs: 60_000 }),
+    async events(kind, mac) {
+      const { rows } = await reader.query<{ at: Date; node: string | null; message: string; data: unknown }>(
+        `SELECT at, node, message, data FROM events WHERE kind = $1 AND ($2::macaddr IS NULL OR mac = $2::macaddr) ORDER BY id`,
+        [kind, mac ?? null],
+      );
+      return rows;
+    },
+    async node(mac) {
+      const { rows } = await reader.query<{ name: string; status: string | null; bootenv: string; vnfs: string }>(
+        `SELECT name, status, bootenv, vnfs FROM nodes WHERE mac = $1::macaddr`,
+        [mac],
+      );
+      return rows[0] ?? null;
+    },
     async bootScriptServedAt(mac) {
       const { rows } = await reader.query<{ at: Date }>(`SELECT at FROM events WHERE kind = 'boot.script' AND mac = $1::macaddr ORDER BY id LIMIT 1`, [mac]);
       return rows[0]?.at ?? null;

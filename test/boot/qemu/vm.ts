@@ -39,6 +39,10 @@ export interface VmOptions {
   tap: string;
   /** Where the guest's serial console is written. */
   serialFile: string;
+  /** Let the guest reboot (a full provisioning chain does); by default a reboot ends QEMU. */
+  reboot?: boolean;
+  /** Guest memory (default 256 MiB; a Linux guest with its initramfs wants 512). */
+  memoryMb?: number;
 }
 
 export interface Vm {
@@ -61,7 +65,7 @@ export function startVm(lan: Lan, o: VmOptions): Vm {
     '-accel',
     'tcg',
     '-m',
-    '256',
+    String(o.memoryMb ?? 256),
     '-display',
     'none',
     // graphics=off makes SeaBIOS and iPXE write to the serial port too.
@@ -71,7 +75,7 @@ export function startVm(lan: Lan, o: VmOptions): Vm {
     `file:${o.serialFile}`,
     '-monitor',
     'none',
-    '-no-reboot',
+    ...(o.reboot ? [] : ['-no-reboot']),
     ...(o.firmware === 'ovmf' ? ['-bios', OVMF] : []),
     '-netdev',
     `tap,id=n0,ifname=${o.tap},script=no,downscript=no`,
