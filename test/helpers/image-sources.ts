@@ -88,7 +88,10 @@ export async function buildOciArchive(work: string, layers: LayerSpec[], file: s
     await rm(join(out, 'blobs'), { recursive: true });
     const cfgHex = createHash('sha256').update(config).digest('hex');
     await writeFile(join(out, `${cfgHex}.json`), config);
-    await writeFile(join(out, 'manifest.json'), JSON.stringify([{ Config: `${cfgHex}.json`, RepoTags: ['muster/test:latest'], Layers: built.map((l) => l.path) }]));
+    await writeFile(
+      join(out, 'manifest.json'),
+      JSON.stringify([{ Config: `${cfgHex}.json`, RepoTags: ['muster/test:latest'], Layers: built.map((l) => l.path) }]),
+    );
     await writeFile(join(out, 'repositories'), JSON.stringify({ 'muster/test': { latest: built.at(-1)?.diffId.slice(7) } }));
   }
   await opts.tamper?.(out, built);

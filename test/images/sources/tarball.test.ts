@@ -16,8 +16,7 @@ import { requireOrSkip } from '../../helpers/require.js';
 import { buildTree, describeTree, LONG } from '../../helpers/rootfs-tree.js';
 
 async function missing(): Promise<string | null> {
-  for (const tool of ['zstd', 'bzip2'])
-    if ((await execa(tool, ['--help'], { reject: false })).exitCode === undefined) return `needs ${tool}`;
+  for (const tool of ['zstd', 'bzip2']) if ((await execa(tool, ['--help'], { reject: false })).exitCode === undefined) return `needs ${tool}`;
   return null;
 }
 const skip = requireOrSkip(await missing());
@@ -32,7 +31,10 @@ describe('unpackSource: tarballs', { skip }, () => {
     await mkdir(tree);
     await buildTree(tree);
     want = await describeTree(tree);
-    assert.ok(want[`${LONG}/deep`] && want['sbin/tool-b']?.links?.length === 2 && want['usr/bin/tool']?.mode === 0o4755, 'the fixture has what the test is about');
+    assert.ok(
+      want[`${LONG}/deep`] && want['sbin/tool-b']?.links?.length === 2 && want['usr/bin/tool']?.mode === 0o4755,
+      'the fixture has what the test is about',
+    );
   });
   after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
