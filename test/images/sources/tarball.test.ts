@@ -71,4 +71,23 @@ describe('unpackSource: tarballs', { skip }, () => {
     assert.equal(Math.floor(b.mtimeMs / 1000), Math.floor(a.mtimeMs / 1000));
     assert.equal((await stat(join(staging, 'rootfs'))).mode & 0o7777, (await stat(tree)).mode & 0o7777);
   });
+
+  it('a 1 GiB file streams through bounded memory (zstd through the process runner)', async () => {
+    const big = join(dir, 'big');
+    await mkdir(big);
+    await execa('truncate', ['-s', '1G', join(big, 'zeros')]);
+    const file = join(dir, 'big.tar.zst');
+    await buildTarball(big, file, 'zstd');
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    try {
+      await unpackSource(file, join(dir, 'staging-big'));
+    } finally {
+      clearInterval(sample);
+    }
+    assert.equal((await stat(join(dir, 'staging-big/rootfs/zeros'))).size, 1024 ** 3);
+    assert.ok(peak - before < 150 * 1024 * 1024, `RSS grew by ${Math.round((peak - before) / 1048576)} MiB`);
+    await rm(join(dir, 'staging-big'), { recursive: true });
+  });
 });
