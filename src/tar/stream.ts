@@ -67,7 +67,7 @@ export async function* readTarStream(chunks: AsyncIterable<Buffer>, invalid: Inv
     if (isZeroBlock(block)) break;
     let header: ReturnType<typeof decodeHeader>;
     try {
-      header = decodeHeader(block, invalid);
+      header = decodeHeader(block, (message) => new Error(message));
     } catch (err) {
       throw at === 0 ? invalid('not a tar archive (no tar header at its start)') : invalid(`corrupt tar header at byte ${at}: ${(err as Error).message}`);
     }

@@ -23,10 +23,11 @@ async function sha256(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** One layer: a tree on disk; `.wh.<name>` files in it are whiteouts, `.wh..wh..opq` opaque markers. */
-export interface LayerSpec {
-  root: string;
-}
+/**
+ * One layer: a tree on disk (`.wh.<name>` files in it are whiteouts, `.wh..wh..opq` opaque
+ * markers), or a tar file made otherwise (tar-bytes.ts: members system tar would not write).
+ */
+export type LayerSpec = { root: string } | { tar: string };
 
 export interface OciOptions {
   layout: 'docker' | 'oci';
@@ -54,7 +55,8 @@ export async function buildOciArchive(work: string, layers: LayerSpec[], file: s
   const built: { blob: string; digest: string; diffId: string; size: number; path: string }[] = [];
   for (const [i, layer] of layers.entries()) {
     const plain = join(tmp, `${i}.tar`);
-    await buildTarball(layer.root, plain);
+    if ('tar' in layer) await cp(layer.tar, plain);
+    else await buildTarball(layer.root, plain);
     const diffId = await sha256(plain);
     let stored = plain;
     if (opts.compress) {
@@ -88,7 +90,10 @@ export async function buildOciArchive(work: string, layers: LayerSpec[], file: s
     await rm(join(out, 'blobs'), { recursive: true });
     const cfgHex = createHash('sha256').update(config).digest('hex');
     await writeFile(join(out, `${cfgHex}.json`), config);
-    await writeFile(join(out, 'manifest.json'), JSON.stringify([{ Config: `${cfgHex}.json`, RepoTags: ['muster/test:latest'], Layers: built.map((l) => l.path) }]));
+    await writeFile(
+      join(out, 'manifest.json'),
+      JSON.stringify([{ Config: `${cfgHex}.json`, RepoTags: ['muster/test:latest'], Layers: built.map((l) => l.path) }]),
+    );
     await writeFile(join(out, 'repositories'), JSON.stringify({ 'muster/test': { latest: built.at(-1)?.diffId.slice(7) } }));
   }
   await opts.tamper?.(out, built);

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { findMarked, runProcess, type RunOptions } from '../../src/proc/index.js';
 import { until } from '../helpers/until.js';
@@ -145,6 +147,24 @@ describe('runProcess: one process-group runner', () => {
     assert.ok(kept <= 64 * 1024 + 1, `kept ${kept} bytes`);
     // everything past the first 64 KiB, plus the 1,000 bytes cut from the 3,000-byte line
     assert.equal(r.stderrDropped, 6 + 3001 + 200_000_000 - 64 * 1024 + 1000);
+  });
+
+  it('stdin from a stream, stdout into a slow reader: all bytes, in order, with backpressure (a filter such as zstd -dc)', async () => {
+    const data = randomBytes(8 * 1024 * 1024);
+    const out = new PassThrough({ highWaterMark: 64 * 1024 });
+    const running = runProcess('cat', { env: ENV, cwd: dir, stdin: Readable.from([data.subarray(0, 1000), data.subarray(1000)]), stdout: out });
+    const got: Buffer[] = [];
+    let buffered = 0;
+    for await (const c of out) {
+      got.push(c as Buffer);
+      buffered = Math.max(buffered, out.readableLength);
+      if (got.length % 16 === 0) await new Promise((r) => setTimeout(r, 5)); // a slow consumer
+      if (Buffer.concat(got).length === data.length) break;
+    }
+    const r = await running;
+    assert.equal(r.exitCode, 0);
+    assert.ok(Buffer.concat(got).equals(data), 'every byte, in order');
+    assert.ok(buffered <= 1024 * 1024, `the reader was never flooded (${buffered} bytes waiting)`);
   });
 
   it('onChunk gets both streams when nothing is collected', async () => {

@@ -28,9 +28,9 @@ export async function unpackCapsule(file: string, staging: string, opts: { signa
   });
   await unpackArchive(file, into, opts);
   await into.finish();
-  if (!(await lstatOrNull(join(staging, 'rootfs')))?.isDirectory()) throw invalid(`capsule ${file} has no rootfs/ directory`);
+  if (!lstatOrNull(join(staging, 'rootfs'))?.isDirectory()) throw invalid(`capsule ${file} has no rootfs/ directory`);
   const nodescriptStates = await states(staging, file);
-  const config = (await lstatOrNull(join(staging, 'config')))?.isFile() ? parseCapsuleConfig(await readFile(join(staging, 'config'), 'utf8')) : {};
+  const config = lstatOrNull(join(staging, 'config'))?.isFile() ? parseCapsuleConfig(await readFile(join(staging, 'config'), 'utf8')) : {};
   return { ...config, nodescriptStates };
 }
 
@@ -40,13 +40,13 @@ export async function unpackCapsule(file: string, staging: string, opts: { signa
  */
 async function states(staging: string, file: string): Promise<string[]> {
   const dir = join(staging, 'nodescripts');
-  const isDir = async (p: string) => (await lstatOrNull(p))?.isDirectory() === true;
-  if (!(await isDir(dir)) && (await isDir(join(staging, 'init')))) {
+  const isDir = (p: string) => lstatOrNull(p)?.isDirectory() === true;
+  if (!isDir(dir) && isDir(join(staging, 'init'))) {
     await mkdir(dir);
     await rename(join(staging, 'init'), join(dir, 'init'));
   }
   const found: string[] = [];
-  if (await isDir(dir)) for (const name of (await readdir(dir)).sort()) if (await isDir(join(dir, name))) found.push(name);
+  if (isDir(dir)) for (const name of (await readdir(dir)).sort()) if (isDir(join(dir, name))) found.push(name);
   if (found.length === 0) throw invalid(`capsule ${file} has neither nodescripts/<state>/ nor init/ (Perceus refuses it too)`);
   return found;
 }

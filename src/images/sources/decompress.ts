@@ -6,6 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { type Duplex, PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -79,7 +80,7 @@ export async function* decompressed(file: string, opts: ReadOptions = {}): Async
     for await (const chunk of out) yield chunk as Buffer;
   } catch (err) {
     if (err instanceof MusterError) throw err;
-    throw invalid(`${compression === 'none' ? 'cannot read' : `not a valid ${compression} file`} ${file} (${(err as Error).message})`);
+    throw invalid(`${compression === 'none' ? 'cannot read' : `not a valid ${compression} file:`} ${basename(file)} (${(err as Error).message})`);
   } finally {
     stop.abort();
     source.destroy();

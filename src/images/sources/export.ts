@@ -17,7 +17,7 @@ const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a),
 const failed = (message: string) => new MusterError('IMAGE_EXPORT_FAILED', message);
 
 export async function exportCapsule(vnfsDir: string, file: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
-  if (!(await lstatOrNull(`${vnfsDir}/rootfs`))?.isDirectory()) throw failed(`${vnfsDir} has no rootfs/ directory to export`);
+  if (!lstatOrNull(`${vnfsDir}/rootfs`)?.isDirectory()) throw failed(`${vnfsDir} has no rootfs/ directory to export`);
   const names = (await readdir(vnfsDir)).filter((n) => !NOT_EXPORTED.test(n)).sort(byBytes);
   const part = `${file}.part`;
   try {

@@ -9,7 +9,24 @@
  * xattrs are not restored: PAX `SCHILY.xattr.*` records are ignored, because vnfs.img is a newc
  * cpio, which cannot carry them; an image that needs file capabilities sets them at boot.
  */
-import { chmod, chown, lchown, link, lutimes, mkdir, open, readdir, rm, symlink, utimes } from 'node:fs/promises';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  symlinkSync,
+  utimesSync,
+  write,
+} from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { posix } from 'node:path';
 import { MusterError } from '../../errors.js';
 import { entryPath, type StreamMember } from '../../tar/index.js';
@@ -71,8 +88,8 @@ export class Extractor {
   async finish(): Promise<void> {
     const dirs = [...this.dirMeta].sort(([a], [b]) => depth(b) - depth(a));
     for (const [path, meta] of dirs) {
-      const st = await lstatOrNull(this.guard.abs(path));
-      if (st?.isDirectory()) await setMeta(this.guard.abs(path), meta, false);
+      const st = lstatOrNull(this.guard.abs(path));
+      if (st?.isDirectory()) setMeta(this.guard.abs(path), meta, false);
     }
   }
 
@@ -91,21 +108,20 @@ export class Extractor {
     const at = this.guard.abs(m.path);
     switch (m.type) {
       case '5':
-        if (await this.clear(m.path, true)) await mkdir(at, { mode: 0o700 }); // private until finish() gives it its own mode
+        if (await this.clear(m.path, true)) mkdirSync(at, { mode: 0o700 }); // private until finish() gives it its own mode
         this.dirMeta.set(m.path, m);
         return;
       case '0':
       case '\0':
       case '7':
         await this.clear(m.path, false);
-        await writeData(at, m, this.opts.signal);
-        return setMeta(at, m, false);
+        return writeFile(at, m, this.opts.signal);
       case '1':
         return this.hardLink(m);
       case '2':
         checkSymlink(m.path, m.linkname, this.top(m.path));
         await this.clear(m.path, false);
-        await symlink(m.linkname, at);
+        symlinkSync(m.linkname, at);
         return setMeta(at, m, true);
       case '3':
       case '4':
@@ -133,11 +149,11 @@ export class Extractor {
     if (target === '' || (top !== '' && target !== top && !target.startsWith(`${top}/`)))
       throw unsafe(`hard link '${m.path}' points at '${m.linkname}', outside the image`);
     if (target === m.path) return;
-    const st = (await this.guard.parents(target, false)) ? await lstatOrNull(this.guard.abs(target)) : null;
+    const st = (await this.guard.parents(target, false)) ? lstatOrNull(this.guard.abs(target)) : null;
     if (st === null) throw unsafe(`hard link '${m.path}' points at '${target}', which the archive does not hold before it`);
     if (st.isDirectory()) throw unsafe(`hard link '${m.path}' points at the directory '${target}'`);
     await this.clear(m.path, false);
-    await link(this.guard.abs(target), this.guard.abs(m.path));
+    linkSync(this.guard.abs(target), this.guard.abs(m.path));
   }
 
   /**
@@ -145,7 +161,7 @@ export class Extractor {
    * OCI layers' rule), except that a directory stays a directory. True when nothing is there now.
    */
   private async clear(path: string, dir: boolean): Promise<boolean> {
-    const st = await lstatOrNull(this.guard.abs(path));
+    const st = lstatOrNull(this.guard.abs(path));
     if (st === null) return true;
     if (dir && st.isDirectory()) return false;
     await rm(this.guard.abs(path), { recursive: true, force: true });
@@ -168,12 +184,12 @@ export class Extractor {
 
   /** Deletes what lower layers put in `dir`; what this layer wrote there stays. */
   private async opaque(dir: string): Promise<void> {
-    const st = await lstatOrNull(this.guard.abs(dir));
+    const st = lstatOrNull(this.guard.abs(dir));
     if (!st?.isDirectory()) return;
     for (const name of await readdir(this.guard.abs(dir))) {
       const path = dir === '' ? name : `${dir}/${name}`;
       if (!this.layer.has(path)) await this.clear(path, false);
-      else if ((await lstatOrNull(this.guard.abs(path)))?.isDirectory()) await this.opaque(path);
+      else if (lstatOrNull(this.guard.abs(path))?.isDirectory()) await this.opaque(path);
     }
   }
 }
@@ -182,22 +198,31 @@ function depth(path: string): number {
   return path === '' ? 0 : path.split('/').length;
 }
 
-/** The file's data, written as it arrives; created exclusively (clear() removed what was there). */
-async function writeData(at: string, m: StreamMember, signal?: AbortSignal): Promise<void> {
-  const fh = await open(at, 'wx', 0o600);
+const writeAsync = promisify(write);
+
+/**
+ * The file's data, written as it arrives, then its owner, mode and times on the open descriptor;
+ * created exclusively (clear() removed what was there). Owner first: chown clears setuid and
+ * setgid, so the mode comes after it.
+ */
+async function writeFile(at: string, m: StreamMember, signal?: AbortSignal): Promise<void> {
+  const fd = openSync(at, 'wx', 0o600);
   try {
     for await (const chunk of m.data()) {
       checkAbort(signal);
-      for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+      for (let off = 0; off < chunk.length; ) off += (await writeAsync(fd, chunk, off, chunk.length - off)).bytesWritten;
     }
+    if (asRoot) fchownSync(fd, m.uid, m.gid);
+    fchmodSync(fd, m.mode & 0o7777);
+    futimesSync(fd, m.mtime, m.mtime);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
-/** Owner first: chown clears setuid and setgid, so the mode comes after it. */
-async function setMeta(at: string, m: Meta, isLink: boolean): Promise<void> {
-  if (asRoot) await (isLink ? lchown : chown)(at, m.uid, m.gid);
-  if (!isLink) await chmod(at, m.mode & 0o7777);
-  await (isLink ? lutimes : utimes)(at, m.mtime, m.mtime);
+/** Owner first, then mode (see writeFile); a symlink has no mode of its own. */
+function setMeta(at: string, m: Meta, isLink: boolean): void {
+  if (asRoot) (isLink ? lchownSync : chownSync)(at, m.uid, m.gid);
+  if (!isLink) chmodSync(at, m.mode & 0o7777);
+  (isLink ? lutimesSync : utimesSync)(at, m.mtime, m.mtime);
 }

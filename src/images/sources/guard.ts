@@ -5,17 +5,17 @@
  * checked once are remembered, and forgotten when a later member replaces or deletes them.
  */
 import type { Stats } from 'node:fs';
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstatSync, mkdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { invalid, unsafe } from './errors.js';
 
-export async function lstatOrNull(path: string): Promise<Stats | null> {
-  try {
-    return await lstat(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+/**
+ * The unpacker's per-member calls are synchronous: each is a few microseconds of system call,
+ * while through libuv's thread pool every one costs a round trip, which made a 55,000-file tree
+ * unpack 9× slower than GNU tar. File data, the long part, is still written asynchronously.
+ */
+export function lstatOrNull(path: string): Stats | null {
+  return lstatSync(path, { throwIfNoEntry: false }) ?? null;
 }
 
 export class Guard {
@@ -38,10 +38,10 @@ export class Guard {
     for (const part of parts.slice(0, -1)) {
       rel = rel === '' ? part : `${rel}/${part}`;
       if (this.dirs.has(rel)) continue;
-      const st = await lstatOrNull(this.abs(rel));
+      const st = lstatOrNull(this.abs(rel));
       if (st === null) {
         if (!create) return false;
-        await mkdir(this.abs(rel), { mode: 0o755 });
+        mkdirSync(this.abs(rel), { mode: 0o755 });
         made?.(rel);
       } else if (st.isSymbolicLink()) throw unsafe(`member '${path}' would be written through the symlink '${rel}'`);
       else if (!st.isDirectory()) throw invalid(`member '${path}' lies beneath '${rel}', which is not a directory`);

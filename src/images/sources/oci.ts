@@ -26,15 +26,15 @@ const LAYER_TYPE = /(\.tar|tar\+gzip|tar\+zstd|\.tar\.gzip|\.tar\.zstd)$/;
 const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 
 /** True when the directory looks like an OCI archive's contents rather than a root filesystem. */
-export async function isOciArchive(dir: string): Promise<boolean> {
-  const has = async (name: string) => (await lstatOrNull(`${dir}/${name}`)) !== null;
-  if ((await has('oci-layout')) && (await has('index.json'))) return true;
-  return (await has('manifest.json')) && !(await has('etc')) && !(await has('usr'));
+export function isOciArchive(dir: string): boolean {
+  const has = (name: string) => lstatOrNull(`${dir}/${name}`) !== null;
+  if (has('oci-layout') && has('index.json')) return true;
+  return has('manifest.json') && !has('etc') && !has('usr');
 }
 
 /** The layers of the image in `dir`, bottom first. */
 export async function ociLayers(dir: string): Promise<OciLayer[]> {
-  return (await lstatOrNull(`${dir}/oci-layout`)) ? layoutLayers(dir) : dockerLayers(dir);
+  return lstatOrNull(`${dir}/oci-layout`) ? layoutLayers(dir) : dockerLayers(dir);
 }
 
 async function json(dir: string, path: string, what: string): Promise<unknown> {

@@ -5,6 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { MusterError } from '../../errors.js';
 import { runProcess } from '../../proc/index.js';
+import { checkAbort } from './errors.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -29,6 +30,7 @@ export async function runTool(tool: string, args: string[], fail: (why: string) 
     stderrLines: { lineMax: 500, runMax: 16_384, onLine: (l) => lines.push(l) },
   });
   if (r.ended === 'exit' && r.exitCode === 0) return;
+  checkAbort(opts.signal);
   const why = r.ended === 'aborted' ? 'cancelled' : (lines.filter((l) => l.trim() !== '').at(-1) ?? `exit status ${r.exitCode ?? r.exitSignal}`);
   throw fail(`${tool}: ${why}`);
 }

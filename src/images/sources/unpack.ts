@@ -43,7 +43,7 @@ export async function unpackSource(src: string, staging: string, opts: UnpackOpt
   const rootfs = join(staging, 'rootfs');
   const none = { nodescriptStates: [] };
   if (st.isDirectory()) {
-    if (await isOciArchive(src)) {
+    if (isOciArchive(src)) {
       await mkdir(rootfs);
       await applyLayers(src, rootfs, opts);
       return { kind: 'oci', ...none };
@@ -65,7 +65,7 @@ export async function unpackSource(src: string, staging: string, opts: UnpackOpt
   await unpackArchive(src, into, { signal: opts.signal, onRaw });
   await into.finish();
   progress.end();
-  if (!(await isOciArchive(rootfs))) return { kind: 'tar', ...none };
+  if (!isOciArchive(rootfs)) return { kind: 'tar', ...none };
   // The tarball was an image archive: its layers, applied, become the root tree.
   const archive = join(staging, '.oci-archive');
   await rename(rootfs, archive);

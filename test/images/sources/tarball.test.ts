@@ -16,8 +16,7 @@ import { requireOrSkip } from '../../helpers/require.js';
 import { buildTree, describeTree, LONG } from '../../helpers/rootfs-tree.js';
 
 async function missing(): Promise<string | null> {
-  for (const tool of ['zstd', 'bzip2'])
-    if ((await execa(tool, ['--help'], { reject: false })).exitCode === undefined) return `needs ${tool}`;
+  for (const tool of ['zstd', 'bzip2']) if ((await execa(tool, ['--help'], { reject: false })).exitCode === undefined) return `needs ${tool}`;
   return null;
 }
 const skip = requireOrSkip(await missing());
@@ -32,7 +31,10 @@ describe('unpackSource: tarballs', { skip }, () => {
     await mkdir(tree);
     await buildTree(tree);
     want = await describeTree(tree);
-    assert.ok(want[`${LONG}/deep`] && want['sbin/tool-b']?.links?.length === 2 && want['usr/bin/tool']?.mode === 0o4755, 'the fixture has what the test is about');
+    assert.ok(
+      want[`${LONG}/deep`] && want['sbin/tool-b']?.links?.length === 2 && want['usr/bin/tool']?.mode === 0o4755,
+      'the fixture has what the test is about',
+    );
   });
   after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -68,5 +70,24 @@ describe('unpackSource: tarballs', { skip }, () => {
     const [a, b] = await Promise.all([stat(join(tree, 'etc')), stat(join(staging, 'rootfs', 'etc'))]);
     assert.equal(Math.floor(b.mtimeMs / 1000), Math.floor(a.mtimeMs / 1000));
     assert.equal((await stat(join(staging, 'rootfs'))).mode & 0o7777, (await stat(tree)).mode & 0o7777);
+  });
+
+  it('a 1 GiB file streams through bounded memory (zstd through the process runner)', async () => {
+    const big = join(dir, 'big');
+    await mkdir(big);
+    await execa('truncate', ['-s', '1G', join(big, 'zeros')]);
+    const file = join(dir, 'big.tar.zst');
+    await buildTarball(big, file, 'zstd');
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    try {
+      await unpackSource(file, join(dir, 'staging-big'));
+    } finally {
+      clearInterval(sample);
+    }
+    assert.equal((await stat(join(dir, 'staging-big/rootfs/zeros'))).size, 1024 ** 3);
+    assert.ok(peak - before < 150 * 1024 * 1024, `RSS grew by ${Math.round((peak - before) / 1048576)} MiB`);
+    await rm(join(dir, 'staging-big'), { recursive: true });
   });
 });
