@@ -4,8 +4,9 @@
  * Debian kernel, built by test/helpers/test-image.ts) with muster's overlay, which runs
  * provisiond init, execs the image's init and keeps checking in with `ready`; (b) an unknown MAC
  * boots the discovery image built by `muster discovery build` from the .debs, is registered by
- * init with the defaults (bootenv vnfs), reboots, and boots the VNFS to `ready`: the full chain.
- * One VM at a time (2 shared cores).
+ * init with the defaults (bootenv vnfs), reboots, and boots the VNFS to `ready`: the full chain,
+ * under SeaBIOS and under OVMF. The image is built by the test and imported through the OCI
+ * archive path. One VM at a time (2 shared cores).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,9 +17,9 @@ import { createLan, netnsUnavailable, type Lan } from '../helpers/netns.js';
 import { privatePostgresUnavailable } from '../helpers/private-pg.js';
 import { requireOrSkip } from '../helpers/require.js';
 import { until } from '../helpers/until.js';
-import { installTestVnfs, MARKER, testDebs, type TestDebs } from '../helpers/test-image.js';
+import { buildTestOciArchive, MARKER, testDebs, type TestDebs } from '../helpers/test-image.js';
 import { HTTP_PORT, startBootServer, type BootServer } from './qemu/server.js';
-import { qemuUnavailable, serialPath, startVm, type Vm } from './qemu/vm.js';
+import { qemuUnavailable, serialPath, startVm, type Firmware, type Vm } from './qemu/vm.js';
 
 const SUBNET = '10.78.6';
 const VNFS = 'testimg';
@@ -33,7 +34,7 @@ const skip = requireOrSkip((await netnsUnavailable()) ?? (await qemuUnavailable(
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const secs = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
-describe('nodes boot a VNFS through the overlay, and discovery registers them', { skip, timeout: 4 * STAGE_MS + 120_000 }, () => {
+describe('nodes boot a VNFS through the overlay, and discovery registers them', { skip, timeout: 7 * STAGE_MS + 180_000 }, () => {
   let lan: Lan | undefined;
   let server: BootServer | undefined;
   let dir: string | undefined;
@@ -41,10 +42,12 @@ describe('nodes boot a VNFS through the overlay, and discovery registers them', 
     dir = await mkdtemp(join(tmpdir(), 'muster-images-vm-'));
     lan = await createLan({ subnet: SUBNET, hosts: { srv: 1 } });
     await lan.addTap('tap0');
-    server = await startBootServer(lan, 'srv', SUBNET, {
-      env: { MUSTER_NODE_TIMEOUT: String(NODE_TIMEOUT), MUSTER_DEFAULT_BOOTENV: 'vnfs', MUSTER_VNFS_NAME: VNFS },
-      prepare: (statedir) => installTestVnfs(statedir, VNFS, debs as TestDebs),
-    });
+    // No 'default bootenv': with a default VNFS it is vnfs, so a discovered node boots the image.
+    server = await startBootServer(lan, 'srv', SUBNET, { env: { MUSTER_NODE_TIMEOUT: String(NODE_TIMEOUT), MUSTER_VNFS_NAME: VNFS } });
+    // The image goes in as an admin brings one: an OCI archive through `muster vnfs import`.
+    const archive = join(dir, 'testimg.docker.tar');
+    await buildTestOciArchive(dir, debs as TestDebs, archive);
+    assert.match(await server.cli(['vnfs', 'import', archive, VNFS]), /VNFS 'testimg' revision 1 is current: .* kernel 6\./);
   });
   after(async () => {
     await server?.stop();
@@ -84,6 +87,9 @@ describe('nodes boot a VNFS through the overlay, and discovery registers them', 
     t.diagnostic(`${label}: image init at ${secs(since)}`);
     await stage(vm, 'status ready', async () => (await server!.node(mac))?.status === 'ready');
     t.diagnostic(`${label}: ready at ${secs(since)}`);
+    const name = (await server!.node(mac))!.name;
+    assert.match(await server!.cli(['node', 'status', name]), new RegExp(`^${name} +ready `, 'm'));
+    assert.match(await server!.cli(['node', 'show', name]), new RegExp(`^${name}: vnfsbooted=${VNFS}@1$`, 'm'), 'node show names the revision it booted');
     // The loop goes on every muster.ready= seconds, past the exec of the image's init.
     await stage(vm, 'a second ready check-in', async () => (await requests(mac, 'ready')()).length >= 2, 6 * NODE_TIMEOUT * 1000);
     const ready = await reports(mac, 'ready')();
@@ -131,23 +137,29 @@ describe('nodes boot a VNFS through the overlay, and discovery registers them', 
     }
   });
 
-  it('(b) an unknown MAC boots discovery, is registered, reboots and boots its VNFS', { timeout: 3 * STAGE_MS }, async (t) => {
-    const mac = '52:54:00:78:06:02';
-    assert.equal(await server!.node(mac), null, 'not registered before it boots');
-    const vm = startVm(lan!, { firmware: 'seabios', mac, tap: 'tap0', serialFile: serialPath(dir!, 'discovery'), memoryMb: 512, reboot: true });
-    const started = Date.now();
-    try {
-      await stage(vm, 'discovery running', onConsole(vm, /muster: discovery, kernel /));
-      t.diagnostic(`(b): discovery init at ${secs(started)}`);
-      const node = await stage(vm, 'auto-registration by init', () => server!.node(mac));
-      assert.deepEqual({ bootenv: node.bootenv, vnfs: node.vnfs }, { bootenv: 'vnfs', vnfs: VNFS }, 'registered with the defaults');
-      await stage(vm, 'the reboot into the bootenv', onConsole(vm, /muster: rebooting into this node's bootenv/));
-      t.diagnostic(`(b): registered as ${node.name}, rebooting at ${secs(started)}`);
-      // After the reboot iPXE asks again: the second script is the VNFS one.
-      await stage(vm, 'a second boot script', async () => (await server!.events('boot.script', mac)).length >= 2);
-      await vnfsBootToReady(vm, mac, started, t, '(b)');
-    } finally {
-      await vm.kill();
-    }
-  });
+  // The full chain, on both firmwares: a blank machine with an unknown MAC to a running image.
+  const CHAIN: Array<[Firmware, string, string]> = [
+    ['seabios', '52:54:00:78:06:02', 'SeaBIOS + iPXE'],
+    ['ovmf', '52:54:00:78:06:03', 'OVMF (UEFI PXE → TFTP ipxe.efi → iPXE)'],
+  ];
+  for (const [firmware, mac, label] of CHAIN) {
+    it(`(b) ${label}: an unknown MAC boots discovery, is registered, reboots and boots its VNFS`, { timeout: 3 * STAGE_MS }, async (t) => {
+      assert.equal(await server!.node(mac), null, 'not registered before it boots');
+      const vm = startVm(lan!, { firmware, mac, tap: 'tap0', serialFile: serialPath(dir!, `chain-${firmware}`), memoryMb: 512, reboot: true });
+      const started = Date.now();
+      try {
+        await stage(vm, 'discovery running', onConsole(vm, /muster: discovery, kernel /));
+        t.diagnostic(`(b) ${firmware}: discovery init at ${secs(started)}`);
+        const node = await stage(vm, 'auto-registration by init', () => server!.node(mac));
+        assert.deepEqual({ bootenv: node.bootenv, vnfs: node.vnfs }, { bootenv: 'vnfs', vnfs: VNFS }, 'registered with the defaults');
+        await stage(vm, 'the reboot into the bootenv', onConsole(vm, /muster: rebooting into this node's bootenv/));
+        t.diagnostic(`(b) ${firmware}: registered as ${node.name}, rebooting at ${secs(started)}`);
+        // After the reboot iPXE asks again: the second script is the VNFS one.
+        await stage(vm, 'a second boot script', async () => (await server!.events('boot.script', mac)).length >= 2);
+        await vnfsBootToReady(vm, mac, started, t, `(b) ${firmware}`);
+      } finally {
+        await vm.kill();
+      }
+    });
+  }
 });

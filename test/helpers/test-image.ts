@@ -2,14 +2,14 @@
  * A bootable test VNFS built from two Debian packages that CI downloads (apt-get download) into
  * the folder named by MUSTER_TEST_DEBS: busybox-static and a linux-image kernel. The image is
  * busybox, the kernel in /boot, its virtio NIC modules (with modules.dep/alias, as depmod leaves
- * them) and an /sbin/init that prints MARKER on the console and stays up. installTestVnfs lays
- * it out as the store does: statedir/vnfs/<name>/{rootfs, revisions/1/{vmlinuz,vnfs.img}} and
- * the two links to the current revision.
+ * them) and an /sbin/init that prints MARKER on the console and stays up, packed as an OCI
+ * (docker save) archive that the tests import with `muster vnfs import`.
  */
 import { chmod, mkdir, readdir, rename, rm, symlink, writeFile, copyFile, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { copyArtifact, copyNicModules, findKernel, unpackDeb, writeRootfsImage } from '../../src/images/index.js';
+import { copyNicModules, findKernel, unpackDeb } from '../../src/images/index.js';
+import { buildOciArchive } from './image-sources.js';
 
 export const DEBS_ENV = 'MUSTER_TEST_DEBS';
 export const MARKER = 'MUSTER-TEST-IMAGE init is up';
@@ -61,14 +61,19 @@ export async function buildTestImage(root: string, debs: TestDebs): Promise<void
   await writeFile(join(root, 'sbin', 'init'), `#!/bin/busybox sh\necho "${MARKER} (pid $$)"\nwhile :; do /bin/busybox sleep 3600; done\n`, { mode: 0o755 });
 }
 
-/** Builds the image as VNFS `name`, revision 1, in statedir's store layout. */
-export async function installTestVnfs(statedir: string, name: string, debs: TestDebs): Promise<void> {
-  const home = join(statedir, 'vnfs', name);
-  const rev = join(home, 'revisions', '1');
-  await mkdir(rev, { recursive: true });
-  await buildTestImage(join(home, 'rootfs'), debs);
-  await copyArtifact((await findKernel(join(home, 'rootfs'))).file, join(rev, 'vmlinuz'));
-  await writeRootfsImage(join(home, 'rootfs'), join(rev, 'vnfs.img'));
-  await symlink('revisions/1/vmlinuz', join(home, 'vmlinuz'));
-  await symlink('revisions/1/vnfs.img', join(home, 'vnfs.img'));
+/**
+ * The image as an admin would bring it: a `docker save` archive of two layers, the second
+ * deleting a file of the first with a whiteout, so an import proves layer order and whiteouts.
+ */
+export async function buildTestOciArchive(work: string, debs: TestDebs, file: string): Promise<void> {
+  const base = join(work, 'layer-base');
+  const top = join(work, 'layer-top');
+  await buildTestImage(base, debs);
+  await writeFile(join(base, 'etc', 'removed-by-layer-2'), 'a lower layer file\n');
+  await mkdir(join(top, 'etc'), { recursive: true });
+  await writeFile(join(top, 'etc', '.wh.removed-by-layer-2'), '');
+  await writeFile(join(top, 'etc', 'hostname'), 'testimg\n');
+  await buildOciArchive(work, [{ root: base }, { root: top }], file, { layout: 'docker' });
+  await rm(base, { recursive: true, force: true });
+  await rm(top, { recursive: true, force: true });
 }
