@@ -99,7 +99,9 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const reaped = await reapAbandonedImports({ db, statedir: config.statedir });
     if (reaped > 0) log.warn(`${reaped} VNFS import(s) left by a stopped daemon marked failed`);
     if (config.defaults.vnfs !== '' && (await getImage(db, config.defaults.vnfs)) === null) {
-      log.warn(`'vnfs name' is ${config.defaults.vnfs}, which is not in the image library: new nodes cannot boot it until 'muster vnfs import SRC ${config.defaults.vnfs}'`);
+      log.warn(
+        `'vnfs name' is ${config.defaults.vnfs}, which is not in the image library: new nodes cannot boot it until 'muster vnfs import SRC ${config.defaults.vnfs}'`,
+      );
     }
     const queue = await startQueue({
       db,

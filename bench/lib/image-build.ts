@@ -25,7 +25,10 @@ async function contentPool(): Promise<Buffer> {
       const st = await stat(p).catch(() => null);
       if (!st?.isFile() || st.size > 8 * MiB) continue;
       const b = await readFile(p).catch(() => null);
-      if (b) parts.push(b), (total += b.length);
+      if (b) {
+        parts.push(b);
+        total += b.length;
+      }
     }
   }
   return Buffer.concat(parts);

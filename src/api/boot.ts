@@ -23,8 +23,8 @@ const IPXE = 'text/plain; charset=utf-8';
  */
 /** The revision a vnfs-booting node gets, read when its script is asked for. */
 async function vnfsFor(db: Db, node: Node | null): Promise<BootContext['vnfs']> {
-  if (!node || !node.enabled || node.bootenv !== 'vnfs' || node.vnfs === '') return null;
-  const rev = await currentRevision(db, node.vnfs).catch(() => null);
+  if (!node?.enabled || node.bootenv !== 'vnfs' || node.vnfs === '') return null;
+  const rev = await currentRevision(db, node.vnfs);
   return rev ? { revision: rev.revision, kernelArgs: rev.kernelArgs } : null;
 }
 

@@ -95,34 +95,61 @@ export async function vnfsRoutes(app: FastifyInstance, { deps }: PluginOpts): Pr
     return streamImport(deps, req, reply, { name: b.name, source: b.source, kernel: b.kernel });
   });
 
-  app.post('/vnfs/:name/rebuild', { schema: { summary: "Rebuild vnfs.img from the image's rootfs (NDJSON progress stream)", params: NameParams, body: RebuildBody } }, async (req, reply) => {
-    const { name } = req.params as z.infer<typeof NameParams>;
-    await requireImage(db, name);
-    return streamImport(deps, req, reply, { name, source: null, kernel: (req.body as z.infer<typeof RebuildBody>).kernel });
-  });
+  app.post(
+    '/vnfs/:name/rebuild',
+    { schema: { summary: "Rebuild vnfs.img from the image's rootfs (NDJSON progress stream)", params: NameParams, body: RebuildBody } },
+    async (req, reply) => {
+      const { name } = req.params as z.infer<typeof NameParams>;
+      await requireImage(db, name);
+      return streamImport(deps, req, reply, { name, source: null, kernel: (req.body as z.infer<typeof RebuildBody>).kernel });
+    },
+  );
 
-  app.post('/vnfs/:name/clone', { schema: { summary: 'Copy the image under a new name, then build it (NDJSON progress stream)', params: NameParams, body: ToBody } }, async (req, reply) => {
-    const { name } = req.params as z.infer<typeof NameParams>;
-    const { to } = req.body as z.infer<typeof ToBody>;
-    await copyImageSource(db, statedir, name, to);
-    return streamImport(deps, req, reply, { name: to, source: null });
-  });
+  app.post(
+    '/vnfs/:name/clone',
+    { schema: { summary: 'Copy the image under a new name, then build it (NDJSON progress stream)', params: NameParams, body: ToBody } },
+    async (req, reply) => {
+      const { name } = req.params as z.infer<typeof NameParams>;
+      const { to } = req.body as z.infer<typeof ToBody>;
+      await copyImageSource(db, statedir, name, to);
+      return streamImport(deps, req, reply, { name: to, source: null });
+    },
+  );
 
-  app.post('/vnfs/:name/rename', { schema: { summary: 'Rename the image; nodes set to it follow', params: NameParams, body: ToBody, response: { 200: z.object({ image: ImageOut }) } } }, async (req) => {
-    const { name } = req.params as z.infer<typeof NameParams>;
-    const { to } = req.body as z.infer<typeof ToBody>;
-    await renameImage(db, statedir, name, to);
-    return { image: await requireImage(db, to) };
-  });
+  app.post(
+    '/vnfs/:name/rename',
+    { schema: { summary: 'Rename the image; nodes set to it follow', params: NameParams, body: ToBody, response: { 200: z.object({ image: ImageOut }) } } },
+    async (req) => {
+      const { name } = req.params as z.infer<typeof NameParams>;
+      const { to } = req.body as z.infer<typeof ToBody>;
+      await renameImage(db, statedir, name, to);
+      return { image: await requireImage(db, to) };
+    },
+  );
 
-  app.post('/vnfs/:name/delete', { schema: { summary: 'Delete the image and its files', params: NameParams, body: DeleteBody, response: { 200: z.object({ image: ImageOut }) } } }, async (req) => {
-    const { name } = req.params as z.infer<typeof NameParams>;
-    return { image: await deleteImage(db, statedir, name, (req.body as z.infer<typeof DeleteBody>).yes) };
-  });
+  app.post(
+    '/vnfs/:name/delete',
+    { schema: { summary: 'Delete the image and its files', params: NameParams, body: DeleteBody, response: { 200: z.object({ image: ImageOut }) } } },
+    async (req) => {
+      const { name } = req.params as z.infer<typeof NameParams>;
+      return { image: await deleteImage(db, statedir, name, (req.body as z.infer<typeof DeleteBody>).yes) };
+    },
+  );
 
-  app.post('/vnfs/:name/export', { schema: { summary: 'Write the image as a Perceus capsule on the master', params: NameParams, body: ExportBody, response: { 200: z.object({ file: z.string(), size: z.number() }) } } }, async (req) => {
-    const { name } = req.params as z.infer<typeof NameParams>;
-    await requireImage(db, name);
-    return exportImage(statedir, name, (req.body as z.infer<typeof ExportBody>).file);
-  });
+  app.post(
+    '/vnfs/:name/export',
+    {
+      schema: {
+        summary: 'Write the image as a Perceus capsule on the master',
+        params: NameParams,
+        body: ExportBody,
+        response: { 200: z.object({ file: z.string(), size: z.number() }) },
+      },
+    },
+    async (req) => {
+      const { name } = req.params as z.infer<typeof NameParams>;
+      await requireImage(db, name);
+      return exportImage(statedir, name, (req.body as z.infer<typeof ExportBody>).file);
+    },
+  );
 }

@@ -42,7 +42,8 @@ async function* coalesced(chunks: AsyncIterable<Buffer>, onBytes: BuildOptions['
   for await (const c of chunks) {
     if (c.length >= GZIP_INPUT) {
       if (bytes > 0) yield out(Buffer.concat(held, bytes));
-      (held = []), (bytes = 0);
+      held = [];
+      bytes = 0;
       yield out(c);
       continue;
     }
@@ -50,7 +51,8 @@ async function* coalesced(chunks: AsyncIterable<Buffer>, onBytes: BuildOptions['
     bytes += c.length;
     if (bytes >= GZIP_INPUT) {
       yield out(Buffer.concat(held, bytes));
-      (held = []), (bytes = 0);
+      held = [];
+      bytes = 0;
     }
   }
   if (bytes > 0) yield out(Buffer.concat(held, bytes));

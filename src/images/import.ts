@@ -69,7 +69,9 @@ export async function importImage(deps: ImportDeps, req: ImportRequest, opts: Im
   let published = false;
   try {
     const unpacked: Unpacked =
-      req.source === null ? { kind: 'rebuild', nodescriptStates: [] } : await unpackSource(source, staging, { signal: opts.signal, onProgress: opts.onProgress });
+      req.source === null
+        ? { kind: 'rebuild', nodescriptStates: [] }
+        : await unpackSource(source, staging, { signal: opts.signal, onProgress: opts.onProgress });
     // Kernel arguments go on an iPXE line: a newline there would start another command.
     if (unpacked.kernelArgs !== undefined && /[\x00-\x1f\x7f]/.test(unpacked.kernelArgs)) {
       throw new MusterError('IMAGE_SOURCE_INVALID', `KERNEL_ARGS in the capsule's config holds a control character; give the arguments on one line`);

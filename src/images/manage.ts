@@ -15,7 +15,8 @@ import { ARTIFACTS, checkImageName, exists, imageDir } from './store.js';
 
 export async function requireImage(db: Db, name: string): Promise<Image> {
   const image = await getImage(db, checkImageName(name));
-  if (image === null) throw new MusterError('IMAGE_NOT_FOUND', `VNFS '${name}' does not exist (muster vnfs list shows the images; muster vnfs import SRC ${name} makes it)`);
+  if (image === null)
+    throw new MusterError('IMAGE_NOT_FOUND', `VNFS '${name}' does not exist (muster vnfs list shows the images; muster vnfs import SRC ${name} makes it)`);
   return image;
 }
 
@@ -27,9 +28,15 @@ export async function deleteImage(db: Db, statedir: string, name: string, force:
     throw new MusterError('IMAGE_IN_USE', `VNFS '${name}' is being booted by a node right now (revision ${booting.join(', ')}); try again once it is up`);
   }
   if (image.nodes > 0 && !force) {
-    throw new MusterError('IMAGE_IN_USE', `VNFS '${name}' is the vnfs of ${image.nodes} node(s); set them to another (muster node set vnfs …) or delete with -y`);
+    throw new MusterError(
+      'IMAGE_IN_USE',
+      `VNFS '${name}' is the vnfs of ${image.nodes} node(s); set them to another (muster node set vnfs …) or delete with -y`,
+    );
   }
-  const { rowCount } = await db.query(`DELETE FROM images WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM image_revisions WHERE name = $1 AND state = 'importing')`, [name]);
+  const { rowCount } = await db.query(
+    `DELETE FROM images WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM image_revisions WHERE name = $1 AND state = 'importing')`,
+    [name],
+  );
   if (rowCount === 0) throw new MusterError('IMAGE_BUSY', `VNFS '${name}' is being imported or rebuilt; delete it when that has finished`);
   await unlinkCapsuleScripts(statedir, name);
   await rm(imageDir(statedir, name), { recursive: true, force: true });
@@ -71,7 +78,8 @@ export async function renameImage(db: Db, statedir: string, from: string, to: st
 export async function copyImageSource(db: Db, statedir: string, from: string, to: string): Promise<void> {
   await requireImage(db, from);
   checkImageName(to);
-  if ((await getImage(db, to)) !== null || (await exists(imageDir(statedir, to)))) throw new MusterError('IMAGE_EXISTS', `VNFS '${to}' exists already; choose another name`);
+  if ((await getImage(db, to)) !== null || (await exists(imageDir(statedir, to))))
+    throw new MusterError('IMAGE_EXISTS', `VNFS '${to}' exists already; choose another name`);
   const src = imageDir(statedir, from);
   const dest = imageDir(statedir, to);
   const skip = new Set<string>(['revisions', 'rootfs', ...ARTIFACTS]);

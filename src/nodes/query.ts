@@ -19,7 +19,11 @@ export async function getNodeByName(db: Queryable, name: string): Promise<Node |
  * the name@revision a node's overlay reports from inside the image it booted. Null when no node
  * has this MAC.
  */
-export async function recordContact(db: Queryable, mac: string, c: { status: string; from: string | null; vnfs?: string | null | undefined }): Promise<Node | null> {
+export async function recordContact(
+  db: Queryable,
+  mac: string,
+  c: { status: string; from: string | null; vnfs?: string | null | undefined },
+): Promise<Node | null> {
   const { rows } = await db.query(
     `UPDATE nodes SET status = $2, lastcontact = now(), timed_out_at = NULL,
        observed_ipaddr = coalesce($3::inet, observed_ipaddr),

@@ -34,7 +34,12 @@ describe('Perceus capsules: import, nodescripts, export round trip', () => {
     await writeFile(join(root, 'etc', 'hostname'), 'stateless\n');
     await buildCapsule(
       work,
-      { rootfs: root, config: 'KERNEL=/boot/vmlinuz-2.6.32-custom\nKERNEL_ARGS="quiet selinux=0"\n', nodescripts: { init: { '10-vnfsinit.sh': VNFSINIT } }, files: { configure: '#!/bin/sh\nexit 0\n' } },
+      {
+        rootfs: root,
+        config: 'KERNEL=/boot/vmlinuz-2.6.32-custom\nKERNEL_ARGS="quiet selinux=0"\n',
+        nodescripts: { init: { '10-vnfsinit.sh': VNFSINIT } },
+        files: { configure: '#!/bin/sh\nexit 0\n' },
+      },
       join(work, 'centos6.vnfs'),
     );
     await buildCapsule(work, { rootfs: root, config: 'KERNEL=/boot/vmlinuz-2.6.32-custom\n' }, join(work, 'bare.vnfs'));
@@ -76,7 +81,10 @@ describe('Perceus capsules: import, nodescripts, export round trip', () => {
   it('refuses a capsule without nodescripts in one line, leaving no image and no links', async () => {
     const r = await cli(d, ['vnfs', 'import', join(work, 'bare.vnfs')]);
     assert.notEqual(r.exitCode, 0);
-    assert.match(r.stderr.trim(), /^muster: capsule .*bare\.vnfs has neither nodescripts\/<state>\/ nor init\/ \(Perceus refuses it too\) \(IMAGE_SOURCE_INVALID\)$/);
+    assert.match(
+      r.stderr.trim(),
+      /^muster: capsule .*bare\.vnfs has neither nodescripts\/<state>\/ nor init\/ \(Perceus refuses it too\) \(IMAGE_SOURCE_INVALID\)$/,
+    );
     assert.match((await cli(d, ['vnfs', 'show', 'bare'])).stderr, /VNFS 'bare' does not exist/);
   });
 

@@ -41,7 +41,10 @@ describe('muster vnfs, against a real daemon', () => {
   it('imports a directory with JSON progress, then lists and shows it', async () => {
     const r = await cli(d, ['--json', 'vnfs', 'import', src, 'compute']);
     assert.equal(r.exitCode, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { done?: { revision: { revision: number; imageSha256: string } } });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { done?: { revision: { revision: number; imageSha256: string } } });
     const done = lines.at(-1)!.done!;
     assert.equal(done.revision.revision, 1);
     assert.match(done.revision.imageSha256, /^[0-9a-f]{64}$/);
@@ -73,7 +76,12 @@ describe('muster vnfs, against a real daemon', () => {
     const r = await p;
     assert.notEqual(r.exitCode, 0);
     assert.match(String(r.stderr), /cancelled; the previous revision still serves/);
-    await until('the daemon to finish cancelling', async () => (await cli(d, ['vnfs', 'show', 'big'])).stderr, (s) => /does not exist/.test(s), 30_000);
+    await until(
+      'the daemon to finish cancelling',
+      async () => (await cli(d, ['vnfs', 'show', 'big'])).stderr,
+      (s) => /does not exist/.test(s),
+      30_000,
+    );
     assert.deepEqual(await readdir(join(d.statedir, 'vnfs', '.staging')), []);
     assert.equal((await cli(d, ['vnfs', 'list'])).exitCode, 0);
   });

@@ -16,7 +16,10 @@ import { currentRevision, deleteImage, getImage, importImage, listRevisions, ren
 import { describeEachBackend, freshDb, type TestDb } from '../helpers/db.js';
 import { requireOrSkip } from '../helpers/require.js';
 
-const sha = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 /** A rootfs the size of a small image, with a kernel where an image keeps one. */
 async function makeRootfs(root: string, marker = 'one'): Promise<void> {
@@ -62,7 +65,10 @@ await describeEachBackend('image library', (kind) => {
     assert.equal(r.unchanged, true);
     assert.equal(r.revision.revision, 1);
     assert.equal(r.revision.imageSha256, before?.imageSha256);
-    assert.deepEqual((await listRevisions(t.db, 'compute')).map((x) => x.revision), [1]);
+    assert.deepEqual(
+      (await listRevisions(t.db, 'compute')).map((x) => x.revision),
+      [1],
+    );
   });
 
   it('a changed file gives a new revision; a download that opened the old one reads it to the end', async () => {
@@ -129,7 +135,10 @@ await describeEachBackend('image library', (kind) => {
     for (const name of ['a/b', '..', '.hidden', '-x', 'x'.repeat(65)]) {
       await assert.rejects(importImage(deps(), { name, source: '/nonexistent' }), (err: Error & { code?: string }) => err.code === 'IMAGE_NAME_INVALID', name);
     }
-    await assert.rejects(importImage(deps(), { name: 'ok', source: '/nonexistent/source' }), (err: Error & { code?: string }) => err.code === 'IMAGE_SOURCE_NOT_FOUND');
+    await assert.rejects(
+      importImage(deps(), { name: 'ok', source: '/nonexistent/source' }),
+      (err: Error & { code?: string }) => err.code === 'IMAGE_SOURCE_NOT_FOUND',
+    );
   });
 
   it('rename moves files and records, and nodes set to it follow', async () => {
@@ -148,7 +157,10 @@ await describeEachBackend('image library', (kind) => {
     await assert.rejects(deleteImage(t.db, t.statedir, 'compute2', false), /IMAGE_IN_USE|is the vnfs of 1 node/);
     await deleteImage(t.db, t.statedir, 'compute2', true);
     assert.equal(await getImage(t.db, 'compute2'), null);
-    assert.deepEqual((await readdir(join(t.statedir, 'vnfs'))).filter((e) => !e.startsWith('.')), []);
+    assert.deepEqual(
+      (await readdir(join(t.statedir, 'vnfs'))).filter((e) => !e.startsWith('.')),
+      [],
+    );
   });
 });
 
@@ -166,7 +178,10 @@ it('a full disk during a build fails cleanly (IMAGE_IMPORT_FAILED) and the previ
     await importImage(deps, { name: 'img', source: null });
     // Random bytes do not compress: 14 MiB of rootfs needs 14 MiB more for the image.
     await writeFile(join(rootfs, 'etc', 'noise'), (await import('node:crypto')).randomBytes(14 * 1024 * 1024));
-    await assert.rejects(importImage(deps, { name: 'img', source: null }), (err: Error & { code?: string }) => err.code === 'IMAGE_IMPORT_FAILED' && /disk .* is full|ENOSPC/.test(err.message));
+    await assert.rejects(
+      importImage(deps, { name: 'img', source: null }),
+      (err: Error & { code?: string }) => err.code === 'IMAGE_IMPORT_FAILED' && /disk .* is full|ENOSPC/.test(err.message),
+    );
     assert.equal((await currentRevision(t.db, 'img'))?.revision, 1);
     assert.equal(await readlink(join(small, 'vnfs', 'img', 'vnfs.img')), 'revisions/1/vnfs.img');
     assert.deepEqual(await readdir(join(small, 'vnfs', 'img', 'revisions')), ['1']);

@@ -158,11 +158,7 @@ function vnfsBoot(vnfs: string, rev: VnfsBoot, ctx: BootContext, base: string): 
   const image = { url: base + bootPaths.vnfsImage(vnfs, rev.revision), name: 'vnfs.img' };
   const boot = { what: `vnfs ${vnfs} revision ${rev.revision}`, kernel: base + bootPaths.vnfsKernel(vnfs, rev.revision), initrds: [image] };
   if (!ctx.overlay) return { ...boot, what: `${boot.what} (no muster overlay: the image's init runs without provisiond)` };
-  const args = [
-    OVERLAY_RDINIT,
-    `muster.vnfs=${vnfs}@${rev.revision}`,
-    ...(ctx.readyInterval === undefined ? [] : [`muster.ready=${ctx.readyInterval}`]),
-  ];
+  const args = [OVERLAY_RDINIT, `muster.vnfs=${vnfs}@${rev.revision}`, ...(ctx.readyInterval === undefined ? [] : [`muster.ready=${ctx.readyInterval}`])];
   return { ...boot, initrds: [image, { url: base + bootPaths.overlay, name: 'overlay.img' }], args: args.join(' ') };
 }
 

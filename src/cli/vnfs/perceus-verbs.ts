@@ -20,7 +20,10 @@ export function commands(product: string): Command[] {
     await streamImport(cli, `/vnfs/${encodeURIComponent(args[0]!)}/rebuild`, {}, `rebuilding ${args[0]}`);
   }).argument('<name>');
   const close = verb('close', 'Perceus: nothing to do (muster never mounts a VNFS)', product, async (_cli, args) => {
-    throw new MusterError('REQUEST_INVALID', `VNFS '${args[0]}' is never mounted in muster: edits go live with 'muster vnfs rebuild ${args[0]}', and unbuilt edits stay in its rootfs`);
+    throw new MusterError(
+      'REQUEST_INVALID',
+      `VNFS '${args[0]}' is never mounted in muster: edits go live with 'muster vnfs rebuild ${args[0]}', and unbuilt edits stay in its rootfs`,
+    );
   }).argument('<name>');
   return [mount, umount, close];
 }

@@ -76,5 +76,8 @@ export async function streamImport(cli: Cli, path: string, body: unknown, label:
   if (cli.g.json) return;
   const r = result.revision;
   if (result.unchanged) cli.info(`VNFS '${result.name}' is unchanged: revision ${r.revision} (sha256 ${r.imageSha256?.slice(0, 12)}) still current`);
-  else cli.info(`VNFS '${result.name}' revision ${r.revision} is current: vnfs.img ${formatBytes(r.imageSize ?? 0)} sha256 ${r.imageSha256?.slice(0, 12)}, kernel ${r.kernelVersion ?? '(no version)'}`);
+  else
+    cli.info(
+      `VNFS '${result.name}' revision ${r.revision} is current: vnfs.img ${formatBytes(r.imageSize ?? 0)} sha256 ${r.imageSha256?.slice(0, 12)}, kernel ${r.kernelVersion ?? '(no version)'}`,
+    );
 }
