@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -36,6 +36,11 @@ describe('network boot served by the daemon (TFTP, iPXE over HTTP, files)', () =
     const chain = await (await fetch(`${d.info.http}/boot.ipxe`)).text();
     assert.match(chain, /^#!ipxe\n/);
     assert.ok(chain.includes(`chain --replace ${d.info.http}/boot/\${net0/mac:hexhyp}`), chain);
+    // Without discovery files the node is told why; once they are there it boots them.
+    const without = await (await fetch(`${d.info.http}/boot/52-54-00-12-34-56`)).text();
+    assert.match(without, /cannot boot discovery: the master has no discovery vmlinuz and initrd\.img/);
+    await mkdir(join(d.statedir, 'bootenvs', 'discovery'), { recursive: true });
+    for (const f of ['vmlinuz', 'initrd.img']) await writeFile(join(d.statedir, 'bootenvs', 'discovery', f), f);
     const byHexhyp = await (await fetch(`${d.info.http}/boot/52-54-00-12-34-56`)).text();
     assert.match(byHexhyp, /files\/bootenvs\/discovery\/vmlinuz/, 'a new node boots discovery');
     assert.equal(await (await fetch(`${d.info.http}/boot/52%3A54%3A00%3A12%3A34%3A56`)).text(), byHexhyp, 'iPXE URL-encodes colons');

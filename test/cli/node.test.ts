@@ -88,6 +88,7 @@ describe('muster node/group CLI against a real daemon (embedded DB)', () => {
         'head-1: observedipaddr=',
         'head-1: status=',
         'head-1: vnfs=',
+        'head-1: vnfsbooted=',
         '',
       ].join('\n'),
     );
