@@ -69,7 +69,11 @@ describe('the overlay and discovery from the Debian packages', { skip }, () => {
     try {
       const built = await buildDiscovery(statedir, { kernelDeb: d.kernelDeb }, bb.file);
       const dir = discoveryDir(statedir);
-      assert.deepEqual((await readdir(dir)).sort(), ['initrd.img', 'initrd.img.sha256', 'vmlinuz', 'vmlinuz.sha256'], 'the files and their sums, no temporary or staging files');
+      assert.deepEqual(
+        (await readdir(dir)).sort(),
+        ['initrd.img', 'initrd.img.sha256', 'vmlinuz', 'vmlinuz.sha256'],
+        'the files and their sums, no temporary or staging files',
+      );
       const kernelRoot = await unpackedDeb(d.kernelDeb);
       assert.deepEqual(await readFile(join(dir, 'vmlinuz')), await readFile(join(kernelRoot, 'boot', `vmlinuz-${built.kernelVersion}`)));
       const names = (await listing(join(dir, 'initrd.img'))).map((l) => l.split(' ').at(-1));
