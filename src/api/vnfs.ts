@@ -112,7 +112,7 @@ export async function vnfsRoutes(app: FastifyInstance, { deps }: PluginOpts): Pr
       const { name } = req.params as z.infer<typeof NameParams>;
       const { to } = req.body as z.infer<typeof ToBody>;
       await copyImageSource(db, statedir, name, to);
-      return streamImport(deps, req, reply, { name: to, source: null });
+      return streamImport(deps, req, reply, { name: to, source: null, madeDir: true });
     },
   );
 

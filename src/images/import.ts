@@ -33,6 +33,8 @@ export interface ImportRequest {
   source: string | null;
   /** the kernel's path inside the image, instead of the newest /boot/vmlinuz-* */
   kernel?: string | undefined;
+  /** the image directory was made for this import (a clone): a failed first build removes it */
+  madeDir?: boolean | undefined;
 }
 
 export interface ImportDeps {
@@ -64,6 +66,8 @@ export async function importImage(deps: ImportDeps, req: ImportRequest, opts: Im
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new MusterError('IMAGE_SOURCE_NOT_FOUND', `${source} does not exist`);
     throw new MusterError('IMAGE_SOURCE_INVALID', `cannot read ${source}: ${err.code ?? err.message}`);
   });
+  // A directory that was there before (a hand-placed Perceus VNFS) is never removed by a failure.
+  const removable = req.madeDir === true || !(await exists(dir));
   const revision = await beginRevision(deps.db, { name, source, kind: req.source === null ? 'rebuild' : 'import', owner: IMPORT_OWNER });
   const staging = await makeStaging(deps.statedir, `${name}.${revision}`);
   let published = false;
@@ -111,7 +115,7 @@ export async function importImage(deps: ImportDeps, req: ImportRequest, opts: Im
     const why = opts.signal?.aborted ? new MusterError('IMAGE_IMPORT_ABORTED', `import of VNFS '${name}' cancelled; nothing changed`) : err;
     if (!published) await rm(join(dir, 'revisions', String(revision)), { recursive: true, force: true });
     await failRevision(deps.db, name, revision, isMusterError(why) ? why.message : String(why));
-    if (!(await currentRevision(deps.db, name))) await rm(dir, { recursive: true, force: true });
+    if (removable && !(await currentRevision(deps.db, name))) await rm(dir, { recursive: true, force: true });
     throw why;
   } finally {
     await rm(staging, { recursive: true, force: true });

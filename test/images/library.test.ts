@@ -129,6 +129,17 @@ await describeEachBackend('image library', (kind) => {
     await mkdir(join(bare, 'etc'), { recursive: true });
     await assert.rejects(importImage(deps(), { name: 'bare', source: null }), /IMAGE_KERNEL_NOT_FOUND|has no kernel/);
     assert.equal(await getImage(t.db, 'bare'), null);
+    await rm(join(t.statedir, 'vnfs', 'bare'), { recursive: true, force: true });
+  });
+
+  it('a failed import into a directory that was there before (a hand-placed VNFS) leaves it as it was', async () => {
+    const legacy = join(t.statedir, 'vnfs', 'legacy');
+    await mkdir(join(legacy, 'rootfs', 'etc'), { recursive: true });
+    await writeFile(join(legacy, 'vnfs.img'), 'copied in by hand');
+    await assert.rejects(importImage(deps(), { name: 'legacy', source: null }), /has no kernel/);
+    assert.equal(await readFile(join(legacy, 'vnfs.img'), 'utf8'), 'copied in by hand');
+    assert.equal(await getImage(t.db, 'legacy'), null);
+    await rm(legacy, { recursive: true, force: true });
   });
 
   it('refuses names with / or .. and unreadable sources', async () => {
